@@ -1,0 +1,117 @@
+"""`python -m ml.bench`: latency, throughput and memory of the inference pipeline on this machine.
+
+For each model and detector, on a 640x480 JPEG with one face (scikit-image's astronaut, or
+`--image`): p50/p95 of decode, detect and classify, and of the whole call. For each model:
+batched classification throughput in faces/s at batch 1, 16 and 64 (`--batches`). Finally the
+peak resident memory of this process, which by then holds every model it measured.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import resource
+import sys
+import time
+
+import numpy as np
+
+
+def sample_photo(path: str | None) -> bytes:
+    """JPEG bytes of a 640x480 photo with one face."""
+    from PIL import Image
+
+    if path:
+        image = Image.open(path).convert("RGB")
+    else:
+        from skimage import data  # test/bench dependency only
+
+        image = Image.fromarray(data.astronaut())
+    image.thumbnail((640, 480))
+    canvas = Image.new("RGB", (640, 480), (128, 128, 128))
+    canvas.paste(image, ((640 - image.width) // 2, (480 - image.height) // 2))
+    buffer = io.BytesIO()
+    canvas.save(buffer, format="JPEG", quality=90)
+    return buffer.getvalue()
+
+
+def percentiles(samples: list[float]) -> dict[str, float]:
+    return {"p50": round(float(np.percentile(samples, 50)), 2), "p95": round(float(np.percentile(samples, 95)), 2)}
+
+
+def bench_pipeline(photo: bytes, model: str, detector: str, repeats: int) -> dict:
+    from ml.inference import predict
+
+    predict(photo, model=model, detector=detector)  # warm-up: loading and tracing
+    stages: dict[str, list[float]] = {"decode": [], "detect": [], "classify": [], "total": []}
+    faces = 0
+    for _ in range(repeats):
+        result = predict(photo, model=model, detector=detector)
+        faces = len(result.faces)
+        for stage in stages:
+            stages[stage].append(result.timings_ms[stage])
+    return {"model": model, "detector": detector, "faces_found": faces,
+            "ms": {stage: percentiles(values) for stage, values in stages.items()}}
+
+
+def bench_throughput(model: str, batch_sizes: list[int], seconds: float) -> dict:
+    from ml.registry import get_classifier
+
+    classifier = get_classifier(model)
+    rng = np.random.default_rng(0)
+    rates = {}
+    for size in batch_sizes:
+        faces = rng.integers(0, 256, size=(size, 48, 48), dtype=np.uint8)
+        classifier.predict_proba(faces)
+        classifier.predict_proba(faces)
+        done, started = 0, time.perf_counter()
+        while time.perf_counter() - started < seconds:
+            classifier.predict_proba(faces)
+            done += size
+        rates[str(size)] = round(done / (time.perf_counter() - started), 1)
+    return {"model": model, "faces_per_s": rates}
+
+
+def main(argv: list[str] | None = None) -> int:
+    from ml.detection import DETECTORS
+    from ml.registry import available_names
+
+    p = argparse.ArgumentParser(prog="python -m ml.bench", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--models", nargs="*", help="default: every available model")
+    p.add_argument("--detectors", nargs="*", default=list(DETECTORS))
+    p.add_argument("--image", help="photo to use instead of the astronaut")
+    p.add_argument("--repeats", type=int, default=50)
+    p.add_argument("--batches", type=int, nargs="*", default=[1, 16, 64])
+    p.add_argument("--seconds", type=float, default=3.0, help="time per throughput measurement")
+    p.add_argument("--json", action="store_true")
+    args = p.parse_args(argv)
+
+    models = args.models or available_names()
+    photo = sample_photo(args.image)
+    report: dict = {"pipeline": [], "throughput": []}
+    for model in models:
+        report["throughput"].append(bench_throughput(model, args.batches, args.seconds))
+        for detector in args.detectors:
+            report["pipeline"].append(bench_pipeline(photo, model, detector, args.repeats))
+    report["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    report["models_loaded"] = models
+    if args.json:
+        print(json.dumps(report, indent=2))
+        return 0
+    print("Pipeline on a 640x480 JPEG with one face (ms, p50 / p95):")
+    print(f"{'model':<10} {'detector':<8} {'faces':>5} {'decode':>13} {'detect':>13} {'classify':>13} {'total':>13}")
+    for row in report["pipeline"]:
+        cells = " ".join(f"{row['ms'][s]['p50']:>6.1f}/{row['ms'][s]['p95']:<6.1f}"
+                         for s in ("decode", "detect", "classify", "total"))
+        print(f"{row['model']:<10} {row['detector']:<8} {row['faces_found']:>5} {cells}")
+    print("\nBatched classification throughput (faces/s):")
+    for row in report["throughput"]:
+        print(f"{row['model']:<10} " + "  ".join(f"batch {b}: {r:,.0f}" for b, r in row["faces_per_s"].items()))
+    print(f"\nPeak resident memory with {', '.join(models)} loaded: {report['peak_rss_mb']} MB")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

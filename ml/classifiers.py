@@ -1,0 +1,70 @@
+"""Classifiers: grey 48x48 face crops in, 7 emotion probabilities out.
+
+`KerasClassifier` wraps one trained model directory; `EnsembleClassifier` averages several.
+Both take (N, 48, 48) uint8 crops and convert them to each model's own input spec, so members of
+an ensemble may differ in input size and channels.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from ml.model_card import WEIGHTS_FILE, ModelCard, ModelFileError
+from ml.preprocessing import faces_to_input
+
+MAX_BATCH = 256
+
+
+class Classifier(Protocol):
+    name: str
+
+    def predict_proba(self, faces: np.ndarray, flip: bool = False) -> np.ndarray: ...
+
+
+class KerasClassifier:
+    def __init__(self, directory: str | Path):
+        import keras
+
+        from ml.architectures import build
+
+        self.directory = Path(directory)
+        self.card = ModelCard.load(self.directory)
+        self.name = self.card.name
+        weights = self.directory / WEIGHTS_FILE
+        if not weights.is_file():
+            raise ModelFileError(f"model weights not found: {weights}")
+        self.model = build(self.card.arch, self.card.input)
+        try:
+            self.model.load_weights(weights)
+        except Exception as exc:  # h5py/keras raise many types for a damaged file
+            raise ModelFileError(f"model weights could not be loaded: {weights}: {exc}") from None
+        self._keras = keras
+
+    def predict_proba(self, faces: np.ndarray, flip: bool = False) -> np.ndarray:
+        """(N, 48, 48) uint8 -> (N, 7) float32; `flip` averages with the mirrored face."""
+        if len(faces) == 0:
+            return np.empty((0, len(self.card.classes)), dtype=np.float32)
+        batch = faces_to_input(faces, self.card.input)
+        if flip:
+            batch = np.concatenate([batch, batch[:, :, ::-1]])
+        out = np.concatenate(
+            [np.asarray(self.model.predict_on_batch(batch[i : i + MAX_BATCH])) for i in range(0, len(batch), MAX_BATCH)]
+        ).astype(np.float32)
+        if flip:
+            out = (out[: len(faces)] + out[len(faces) :]) / 2.0
+        return out
+
+
+class EnsembleClassifier:
+    """Averages the probabilities of its members (equal weights)."""
+
+    def __init__(self, name: str, members: list[Classifier]):
+        if len(members) < 2:
+            raise ValueError("an ensemble needs at least two members")
+        self.name, self.members = name, members
+
+    def predict_proba(self, faces: np.ndarray, flip: bool = False) -> np.ndarray:
+        return np.mean([m.predict_proba(faces, flip=flip) for m in self.members], axis=0).astype(np.float32)

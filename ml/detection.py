@@ -1,0 +1,147 @@
+"""Face detectors behind one interface: RGB image in, boxes with scores out.
+
+- `haar` (default): OpenCV's frontal-face Haar cascade, run on a copy downscaled so its longest
+  side is at most `max_side` pixels; boxes are mapped back to the original image. Fast.
+- `mtcnn`: the `mtcnn` package (TensorFlow); more accurate on turned and small faces, slower.
+
+Both cascades' weights ship inside their pip packages: nothing is downloaded.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from functools import cache
+from typing import Protocol
+
+import cv2
+import numpy as np
+
+DETECTORS = ("haar", "mtcnn")
+
+
+class UnknownDetectorError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Box:
+    x: int
+    y: int
+    w: int
+    h: int
+    score: float = 1.0
+
+    def to_dict(self) -> dict:
+        return {"x": self.x, "y": self.y, "w": self.w, "h": self.h, "score": round(float(self.score), 4)}
+
+    def iou(self, other: Box) -> float:
+        ix = max(0, min(self.x + self.w, other.x + other.w) - max(self.x, other.x))
+        iy = max(0, min(self.y + self.h, other.y + other.h) - max(self.y, other.y))
+        inter = ix * iy
+        union = self.w * self.h + other.w * other.h - inter
+        return inter / union if union else 0.0
+
+
+class FaceDetector(Protocol):
+    name: str
+
+    def detect(self, rgb: np.ndarray) -> list[Box]: ...
+
+
+def _downscale(image: np.ndarray, max_side: int) -> tuple[np.ndarray, float]:
+    h, w = image.shape[:2]
+    factor = min(1.0, max_side / max(h, w))
+    if factor < 1.0:
+        image = cv2.resize(image, (max(1, round(w * factor)), max(1, round(h * factor))), interpolation=cv2.INTER_AREA)
+    return image, factor
+
+
+def _clip(box: Box, width: int, height: int) -> Box | None:
+    x0, y0 = max(0, box.x), max(0, box.y)
+    x1, y1 = min(width, box.x + box.w), min(height, box.y + box.h)
+    if x1 - x0 < 2 or y1 - y0 < 2:
+        return None
+    return Box(x0, y0, x1 - x0, y1 - y0, box.score)
+
+
+def _suppress_overlaps(boxes: list[Box], threshold: float = 0.3) -> list[Box]:
+    kept: list[Box] = []
+    for box in sorted(boxes, key=lambda b: b.score, reverse=True):
+        if all(box.iou(k) < threshold for k in kept):
+            kept.append(box)
+    return sorted(kept, key=lambda b: (b.x, b.y))
+
+
+class HaarDetector:
+    name = "haar"
+
+    # minNeighbors 6 and a score floor drop the weak, isolated hits that Haar cascades are known
+    # for (clothing folds, hair) while keeping frontal faces, which score above 0.95.
+    def __init__(self, max_side: int = 640, min_face_fraction: float = 0.04, min_neighbors: int = 6,
+                 min_score: float = 0.8):
+        path = cv2.data.haarcascades + "haarcascade_frontalface_default.xml"
+        self._cascade = cv2.CascadeClassifier(path)
+        if self._cascade.empty():
+            raise RuntimeError(f"OpenCV Haar cascade could not be loaded from {path}")
+        self.max_side, self.min_face_fraction, self.min_neighbors = max_side, min_face_fraction, min_neighbors
+        self.min_score = min_score
+        self._lock = threading.Lock()  # CascadeClassifier is not documented as thread-safe
+
+    def detect(self, rgb: np.ndarray) -> list[Box]:
+        height, width = rgb.shape[:2]
+        small, factor = _downscale(rgb, self.max_side)
+        gray = cv2.equalizeHist(cv2.cvtColor(small, cv2.COLOR_RGB2GRAY))
+        side = max(20, int(min(gray.shape) * self.min_face_fraction))
+        with self._lock:
+            rects, _, weights = self._cascade.detectMultiScale3(
+                gray, scaleFactor=1.1, minNeighbors=self.min_neighbors, minSize=(side, side), outputRejectLevels=True
+            )
+        boxes = []
+        for (x, y, w, h), weight in zip(rects, np.ravel(weights) if len(rects) else [], strict=False):
+            # Level weights are unbounded margins; squash into 0-1 so scores read like MTCNN's.
+            score = float(1.0 / (1.0 + np.exp(-float(weight))))
+            if score < self.min_score:
+                continue
+            box = _clip(Box(round(x / factor), round(y / factor), round(w / factor), round(h / factor), score),
+                        width, height)
+            if box:
+                boxes.append(box)
+        return _suppress_overlaps(boxes)
+
+
+class MtcnnDetector:
+    name = "mtcnn"
+
+    def __init__(self, max_side: int = 1024, min_score: float = 0.9):
+        from mtcnn import MTCNN  # imports TensorFlow: only when this detector is asked for
+
+        self._mtcnn = MTCNN()
+        self.max_side, self.min_score = max_side, min_score
+        self._lock = threading.Lock()
+
+    def detect(self, rgb: np.ndarray) -> list[Box]:
+        height, width = rgb.shape[:2]
+        small, factor = _downscale(rgb, self.max_side)
+        with self._lock:
+            found = self._mtcnn.detect_faces(np.ascontiguousarray(small))
+        boxes = []
+        for face in found:
+            if face["confidence"] < self.min_score:
+                continue
+            x, y, w, h = face["box"]
+            box = _clip(Box(round(x / factor), round(y / factor), round(w / factor), round(h / factor),
+                            float(face["confidence"])), width, height)
+            if box:
+                boxes.append(box)
+        return _suppress_overlaps(boxes)
+
+
+@cache
+def get_detector(name: str = "haar") -> FaceDetector:
+    """One detector instance per process and name, created on first use."""
+    if name == "haar":
+        return HaarDetector()
+    if name == "mtcnn":
+        return MtcnnDetector()
+    raise UnknownDetectorError(f"unknown detector {name!r}; choose one of {', '.join(DETECTORS)}")

@@ -1,0 +1,73 @@
+"""Model directories: weights plus a JSON model card.
+
+A model directory holds `model.weights.h5` (weights only: architecture is rebuilt from code, so
+the file stays small and loads on any Keras backend) and `card.json`:
+
+    {"name", "arch", "description", "classes", "input": {"size", "channels"},
+     "training": {...recipe, data, epochs, time, device...},
+     "metrics": {"validation": {...}, "PublicTest": {"accuracy", "per_class", "confusion", ...}}}
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ml.architectures import InputSpec
+from ml.emotions import EMOTIONS
+
+CARD_FILE = "card.json"
+WEIGHTS_FILE = "model.weights.h5"
+
+
+class ModelFileError(RuntimeError):
+    """A model directory whose card or weights are missing or unreadable (names the file)."""
+
+
+@dataclass
+class ModelCard:
+    name: str
+    arch: str
+    input: InputSpec
+    description: str = ""
+    classes: list[str] = field(default_factory=lambda: list(EMOTIONS))
+    training: dict[str, Any] = field(default_factory=dict)
+    metrics: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["input"] = self.input.to_dict()
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ModelCard:
+        return cls(
+            name=data["name"],
+            arch=data["arch"],
+            input=InputSpec(**data["input"]),
+            description=data.get("description", ""),
+            classes=list(data.get("classes", EMOTIONS)),
+            training=dict(data.get("training", {})),
+            metrics=dict(data.get("metrics", {})),
+        )
+
+    def save(self, directory: str | Path) -> Path:
+        path = Path(directory) / CARD_FILE
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(self.to_dict(), indent=2) + "\n")
+        return path
+
+    @classmethod
+    def load(cls, directory: str | Path) -> ModelCard:
+        path = Path(directory) / CARD_FILE
+        try:
+            card = cls.from_dict(json.loads(path.read_text()))
+        except FileNotFoundError:
+            raise ModelFileError(f"model card not found: {path}") from None
+        except (json.JSONDecodeError, KeyError, TypeError) as exc:
+            raise ModelFileError(f"model card is not valid: {path}: {exc}") from None
+        if tuple(card.classes) != EMOTIONS:
+            raise ModelFileError(f"model card lists classes {card.classes}, expected {list(EMOTIONS)}: {path}")
+        return card

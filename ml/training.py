@@ -1,0 +1,258 @@
+"""Training loop for every architecture: augmentation, schedule, checkpoints, time budget, resume.
+
+Keras 3 API only, so the same code runs on TensorFlow (CPU here) and JAX (GPU machines).
+The learning rate follows a cosine curve over the *larger* of two progress measures: steps done
+out of all planned steps, and wall-clock time used out of the budget. A run cut short by its
+budget therefore still ends at a low learning rate instead of being stopped mid-schedule.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import platform
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import keras
+import numpy as np
+
+from ml.architectures import InputSpec, build, default_input_spec
+from ml.augmentation import AugmentConfig, augment_batch
+from ml.datasets import Dataset, split_validation
+from ml.emotions import NUM_CLASSES
+from ml.model_card import WEIGHTS_FILE, ModelCard
+from ml.preprocessing import faces_to_input
+
+CHECKPOINT_DIR = "checkpoint"
+RESUME_MODEL = "last.keras"
+RESUME_STATE = "state.json"
+LOG_FILE = "training_log.json"
+
+
+@dataclass
+class TrainConfig:
+    arch: str
+    epochs: int = 30
+    batch_size: int = 64
+    optimizer: str = "adamw"  # adamw | sgd (Nesterov, momentum 0.9)
+    learning_rate: float = 2e-3
+    weight_decay: float = 1e-4
+    label_smoothing: float = 0.1
+    warmup_epochs: float = 1.0
+    val_fraction: float = 0.1
+    budget_minutes: float | None = None
+    seed: int = 0
+    input_size: int | None = None
+    channels: int | None = None
+    imagenet: bool = False
+    mixed_precision: bool = False
+    augment: AugmentConfig = field(default_factory=AugmentConfig)
+
+    def input_spec(self) -> InputSpec:
+        base = default_input_spec(self.arch)
+        return InputSpec(self.input_size or base.size, self.channels or base.channels)
+
+
+class FaceBatches(keras.utils.PyDataset):
+    """Batches of (model input, one-hot label); shuffled and augmented when `augment` is set."""
+
+    def __init__(self, data: Dataset, spec: InputSpec, batch_size: int, augment: AugmentConfig | None, seed: int):
+        super().__init__()
+        self.data, self.spec, self.batch_size, self.augment = data, spec, batch_size, augment
+        self.rng = np.random.default_rng(seed)
+        self.order = np.arange(len(data))
+        if augment is not None:
+            self.rng.shuffle(self.order)
+
+    def __len__(self) -> int:
+        return math.ceil(len(self.data) / self.batch_size)
+
+    def __getitem__(self, index: int):
+        idx = self.order[index * self.batch_size : (index + 1) * self.batch_size]
+        faces = self.data.x[idx]
+        if self.augment is not None:
+            faces = augment_batch(faces, self.rng, self.augment)
+        labels = np.eye(NUM_CLASSES, dtype=np.float32)[self.data.y[idx]]
+        return faces_to_input(faces, self.spec), labels
+
+    def on_epoch_end(self) -> None:
+        if self.augment is not None:
+            self.rng.shuffle(self.order)
+
+
+class BudgetCosineSchedule(keras.callbacks.Callback):
+    """Sets the learning rate per batch (warm-up, then cosine) and stops when the budget ends."""
+
+    def __init__(self, base_lr: float, total_steps: int, warmup_steps: int, budget_s: float | None, clock: RunClock):
+        super().__init__()
+        self.base_lr, self.total_steps, self.warmup_steps = base_lr, total_steps, warmup_steps
+        self.budget_s, self.clock = budget_s, clock
+        self.step, self.current_lr = 0, base_lr
+
+    def progress(self) -> float:
+        done = self.step / max(1, self.total_steps)
+        if self.budget_s:
+            done = max(done, self.clock.elapsed() / self.budget_s)
+        return min(1.0, done)
+
+    def on_train_batch_begin(self, batch: int, logs=None) -> None:
+        if self.step < self.warmup_steps:
+            lr = self.base_lr * (self.step + 1) / self.warmup_steps
+        else:
+            lr = self.base_lr * 0.5 * (1.0 + math.cos(math.pi * self.progress()))
+        self.model.optimizer.learning_rate.assign(lr)
+        self.current_lr = lr
+        self.step += 1
+
+    def on_epoch_end(self, epoch: int, logs=None) -> None:
+        if self.budget_s and self.clock.elapsed() >= self.budget_s:
+            print(f"\nWall-clock budget of {self.budget_s / 60:.1f} min used: stopping after epoch {epoch + 1}.")
+            self.model.stop_training = True
+
+
+class RunClock:
+    """Elapsed training time, carried across resumed runs."""
+
+    def __init__(self, already: float = 0.0):
+        self.already, self.started = already, time.monotonic()
+
+    def elapsed(self) -> float:
+        return self.already + time.monotonic() - self.started
+
+
+class ProgressAndCheckpoints(keras.callbacks.Callback):
+    """Progress bar (loss, accuracy, images/s); best weights; a resumable checkpoint per epoch."""
+
+    def __init__(self, out: Path, steps: int, batch_size: int, clock: RunClock, history: list[dict], best: float,
+                 schedule: BudgetCosineSchedule):
+        super().__init__()
+        self.out, self.steps, self.batch_size, self.clock = out, steps, batch_size, clock
+        self.schedule = schedule
+        self.history, self.best = history, best
+
+    def on_epoch_begin(self, epoch: int, logs=None) -> None:
+        print(f"Epoch {epoch + 1}/{self.params['epochs']}")
+        self.bar = keras.utils.Progbar(self.steps, stateful_metrics=["loss", "accuracy", "img/s", "lr"])
+        self.epoch_start, self.seen = time.monotonic(), 0
+
+    def on_train_batch_end(self, batch: int, logs=None) -> None:
+        self.seen += self.batch_size
+        # Reading metrics forces a device sync: refresh the bar every 10 batches only.
+        if (batch + 1) % 10 and batch + 1 != self.steps:
+            return
+        logs = logs or {}
+        rate = self.seen / max(1e-9, time.monotonic() - self.epoch_start)
+        lr = self.schedule.current_lr
+        self.bar.update(
+            batch + 1,
+            [("loss", float(logs.get("loss", 0))), ("accuracy", float(logs.get("accuracy", 0))),
+             ("img/s", rate), ("lr", lr)],
+        )
+
+    def on_epoch_end(self, epoch: int, logs=None) -> None:
+        logs = {k: float(v) for k, v in (logs or {}).items()}
+        seconds = time.monotonic() - self.epoch_start
+        record = {
+            "epoch": epoch + 1,
+            "seconds": round(seconds, 1),
+            "images_per_s": round(self.seen / seconds, 1),
+            "elapsed_s": round(self.clock.elapsed(), 1),
+            **{k: round(v, 4) for k, v in logs.items()},
+        }
+        self.history.append(record)
+        val_acc = logs.get("val_accuracy", -1.0)
+        improved = val_acc > self.best
+        if improved:
+            self.best = val_acc
+            self.model.save_weights(self.out / WEIGHTS_FILE)
+        ckpt = self.out / CHECKPOINT_DIR
+        ckpt.mkdir(exist_ok=True)
+        self.model.save(ckpt / RESUME_MODEL)
+        state = {"epoch": epoch + 1, "elapsed_s": self.clock.elapsed(), "best_val_accuracy": self.best,
+                 "history": self.history}
+        (ckpt / RESUME_STATE).write_text(json.dumps(state, indent=1))
+        print(
+            f"epoch {epoch + 1}: val_accuracy {val_acc:.4f} (best {self.best:.4f}{', saved' if improved else ''}), "
+            f"{record['images_per_s']} img/s, {seconds:.0f} s"
+        )
+
+
+def _optimizer(cfg: TrainConfig) -> keras.optimizers.Optimizer:
+    if cfg.optimizer == "adamw":
+        return keras.optimizers.AdamW(cfg.learning_rate, weight_decay=cfg.weight_decay)
+    if cfg.optimizer == "sgd":
+        return keras.optimizers.SGD(cfg.learning_rate, momentum=0.9, nesterov=True, weight_decay=cfg.weight_decay)
+    raise ValueError(f"unknown optimizer {cfg.optimizer!r}; choose adamw or sgd")
+
+
+def train(cfg: TrainConfig, data: Dataset, out: str | Path, *, data_source: str = "", resume: bool = False,
+          name: str | None = None) -> ModelCard:
+    """Train `cfg.arch` on `data`, writing weights, checkpoints, a log and the card under `out`."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    keras.utils.set_random_seed(cfg.seed)
+    if cfg.mixed_precision:
+        keras.mixed_precision.set_global_policy("mixed_bfloat16")
+    spec = cfg.input_spec()
+    train_set, val_set = split_validation(data, cfg.val_fraction, seed=cfg.seed)
+    batches = FaceBatches(train_set, spec, cfg.batch_size, cfg.augment, cfg.seed)
+    val_batches = FaceBatches(val_set, spec, 256, None, cfg.seed)
+
+    state_path = out / CHECKPOINT_DIR / RESUME_STATE
+    if resume and state_path.is_file():
+        state = json.loads(state_path.read_text())
+        model = keras.saving.load_model(out / CHECKPOINT_DIR / RESUME_MODEL)
+        start_epoch, history, best = state["epoch"], state["history"], state["best_val_accuracy"]
+        clock = RunClock(state["elapsed_s"])
+        print(f"Resuming after epoch {start_epoch} (best val_accuracy {best:.4f}).")
+    else:
+        model = build(cfg.arch, spec, imagenet=cfg.imagenet)
+        model.compile(
+            optimizer=_optimizer(cfg),
+            loss=keras.losses.CategoricalCrossentropy(label_smoothing=cfg.label_smoothing),
+            metrics=["accuracy"],
+            jit_compile=True,
+        )
+        start_epoch, history, best, clock = 0, [], -1.0, RunClock()
+
+    steps = len(batches)
+    schedule = BudgetCosineSchedule(
+        cfg.learning_rate, steps * cfg.epochs, int(cfg.warmup_epochs * steps),
+        cfg.budget_minutes * 60 if cfg.budget_minutes else None, clock,
+    )
+    schedule.step = start_epoch * steps
+    progress = ProgressAndCheckpoints(out, steps, cfg.batch_size, clock, history, best, schedule)
+    print(f"Training {cfg.arch} ({model.count_params():,} parameters) on {len(train_set)} faces, "
+          f"validating on {len(val_set)}; backend {keras.config.backend()}.")
+    if start_epoch < cfg.epochs:
+        model.fit(batches, validation_data=val_batches, epochs=cfg.epochs, initial_epoch=start_epoch,
+                  callbacks=[schedule, progress], verbose=0)
+
+    best_epoch = max(history, key=lambda r: r.get("val_accuracy", -1))
+    train_seconds = sum(r["seconds"] for r in history)
+    card = ModelCard(
+        name=name or cfg.arch,
+        arch=cfg.arch,
+        input=spec,
+        training={
+            "data": data_source,
+            "train_faces": len(train_set),
+            "validation_faces": len(val_set),
+            "class_counts": data.class_counts(),
+            "epochs_run": len(history),
+            "best_epoch": best_epoch["epoch"],
+            "parameters": model.count_params(),
+            "seconds": round(train_seconds, 1),
+            "images_per_s": round(len(history) and len(train_set) * len(history) / max(train_seconds, 1e-9), 1),
+            "device": platform.processor() or platform.machine(),
+            "keras": keras.__version__,
+            "backend": keras.config.backend(),
+            "recipe": {k: v for k, v in asdict(cfg).items() if k != "augment"} | {"augment": asdict(cfg.augment)},
+        },
+        metrics={"validation": {"accuracy": best_epoch.get("val_accuracy"), "faces": len(val_set)}},
+    )
+    (out / LOG_FILE).write_text(json.dumps(history, indent=1))
+    card.save(out)
+    return card

@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from ml.classifiers import KerasClassifier
+from ml.model_card import ModelCard
+from ml.train import main as train_main
+from tests.ml.conftest import write_csv
+
+
+def test_training_writes_a_loadable_model_with_card(trained_model_dir: Path, faces):
+    card = ModelCard.load(trained_model_dir)
+    assert card.arch == "fast" and card.name == "tiny"
+    assert card.training["epochs_run"] == 2
+    assert 1 <= card.training["best_epoch"] <= 2
+    assert card.training["recipe"]["optimizer"] == "adamw"
+    assert 0.0 <= card.metrics["validation"]["accuracy"] <= 1.0
+    log = json.loads((trained_model_dir / "training_log.json").read_text())
+    assert [r["epoch"] for r in log] == [1, 2] and all(r["images_per_s"] > 0 for r in log)
+
+    probs = KerasClassifier(trained_model_dir).predict_proba(faces[0][:5])
+    assert probs.shape == (5, 7)
+    assert np.allclose(probs.sum(axis=1), 1.0, atol=1e-4)
+
+
+def test_cli_trains_and_resumes(tmp_path: Path, faces, capsys):
+    x, y = faces
+    data = write_csv(tmp_path / "fer.csv.gz", x, y)
+    out = tmp_path / "model"
+    args = ["--arch", "fast", "--data", str(data), "--out", str(out), "--batch-size", "16", "--val-fraction", "0.25"]
+    assert train_main([*args, "--epochs", "1"]) == 0
+    assert train_main([*args, "--epochs", "2", "--resume"]) == 0
+    printed = capsys.readouterr().out
+    assert "Resuming after epoch 1" in printed
+    assert "img/s" in printed
+    card = ModelCard.load(out)
+    assert card.training["epochs_run"] == 2
+
+
+def test_cli_reports_bad_data(tmp_path: Path, capsys):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("emotion,pixels,Usage\n1,2 3,Training\n")
+    assert train_main(["--arch", "fast", "--data", str(bad), "--out", str(tmp_path / "m")]) == 2
+    assert "line 2" in capsys.readouterr().err
