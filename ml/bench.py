@@ -85,21 +85,25 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--repeats", type=int, default=50)
     p.add_argument("--batches", type=int, nargs="*", default=[1, 16, 64])
     p.add_argument("--seconds", type=float, default=3.0, help="time per throughput measurement")
+    p.add_argument("--throughput-only", action="store_true", help="skip the photo pipeline (GPU runs)")
     p.add_argument("--json", action="store_true")
     args = p.parse_args(argv)
 
+    import keras
+
     models = args.models or available_names()
-    photo = sample_photo(args.image)
-    report: dict = {"pipeline": [], "throughput": []}
+    report: dict = {"pipeline": [], "throughput": [], "backend": keras.config.backend()}
+    photo = None if args.throughput_only else sample_photo(args.image)
     for model in models:
         report["throughput"].append(bench_throughput(model, args.batches, args.seconds))
-        for detector in args.detectors:
+        for detector in [] if photo is None else args.detectors:
             report["pipeline"].append(bench_pipeline(photo, model, detector, args.repeats))
     report["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     report["models_loaded"] = models
     if args.json:
         print(json.dumps(report, indent=2))
         return 0
+    print(f"Keras backend: {report['backend']}")
     print("Pipeline on a 640x480 JPEG with one face (ms, p50 / p95):")
     print(f"{'model':<10} {'detector':<8} {'faces':>5} {'decode':>13} {'detect':>13} {'classify':>13} {'total':>13}")
     for row in report["pipeline"]:

@@ -14,6 +14,7 @@ import numpy as np
 
 from ml.model_card import WEIGHTS_FILE, ModelCard, ModelFileError
 from ml.preprocessing import faces_to_input
+from ml.weights_io import COMPACT_FILE, compact_parts, load_compact
 
 MAX_BATCH = 256
 
@@ -26,22 +27,13 @@ class Classifier(Protocol):
 
 class KerasClassifier:
     def __init__(self, directory: str | Path):
-        import keras
-
-        from ml.architectures import build
+        from ml.architectures import build  # imports Keras: only when a model is loaded
 
         self.directory = Path(directory)
         self.card = ModelCard.load(self.directory)
         self.name = self.card.name
-        weights = self.directory / WEIGHTS_FILE
-        if not weights.is_file():
-            raise ModelFileError(f"model weights not found: {weights}")
         self.model = build(self.card.arch, self.card.input)
-        try:
-            self.model.load_weights(weights)
-        except Exception as exc:  # h5py/keras raise many types for a damaged file
-            raise ModelFileError(f"model weights could not be loaded: {weights}: {exc}") from None
-        self._keras = keras
+        load_model_weights(self.model, self.directory)
 
     def predict_proba(self, faces: np.ndarray, flip: bool = False) -> np.ndarray:
         """(N, 48, 48) uint8 -> (N, 7) float32; `flip` averages with the mirrored face."""
@@ -56,6 +48,22 @@ class KerasClassifier:
         if flip:
             out = (out[: len(faces)] + out[len(faces) :]) / 2.0
         return out
+
+
+def load_model_weights(model, directory: Path) -> None:
+    """Load `model.weights.h5`, or else the float16 compact files, from a model directory."""
+    h5 = directory / WEIGHTS_FILE
+    try:
+        if h5.is_file():
+            model.load_weights(h5)
+        elif compact_parts(directory):
+            load_compact(model, directory)
+        else:
+            raise ModelFileError(f"model weights not found: {h5} (nor {directory / COMPACT_FILE})")
+    except ModelFileError:
+        raise
+    except Exception as exc:  # h5py/keras/numpy raise many types for a damaged file
+        raise ModelFileError(f"model weights could not be loaded: {h5 if h5.is_file() else directory}: {exc}") from None
 
 
 class EnsembleClassifier:

@@ -29,7 +29,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--channels", type=int, choices=(1, 3))
     p.add_argument("--imagenet", action="store_true", help="start from ImageNet weights (needs internet)")
     p.add_argument("--mixed-precision", action="store_true", help="bfloat16 compute (GPU)")
-    p.add_argument("--limit", type=int, help="use only the first N faces (rehearsals)")
+    p.add_argument("--init-weights", help="model directory whose weights to start from (continue a run)")
+    p.add_argument("--workers", type=int, default=1, help="threads preparing batches")
+    p.add_argument("--limit", type=int, help="use only N randomly chosen faces (rehearsals)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint if present")
     return p.parse_args(argv)
@@ -42,16 +44,19 @@ def main(argv: list[str] | None = None) -> int:
     except DatasetError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    if args.limit:
+    if args.limit:  # a random subset: some files are sorted by class
+        import numpy as np
+
         from ml.datasets import Dataset
 
-        data = Dataset(data.x[: args.limit], data.y[: args.limit])
+        keep = np.sort(np.random.default_rng(args.seed).permutation(len(data))[: args.limit])
+        data = Dataset(data.x[keep], data.y[keep])
     cfg = TrainConfig(
         arch=args.arch, epochs=args.epochs, batch_size=args.batch_size, optimizer=args.optimizer,
         learning_rate=args.lr, weight_decay=args.weight_decay, label_smoothing=args.label_smoothing,
         val_fraction=args.val_fraction, budget_minutes=args.budget_minutes, seed=args.seed,
         input_size=args.input_size, channels=args.channels, imagenet=args.imagenet,
-        mixed_precision=args.mixed_precision,
+        mixed_precision=args.mixed_precision, init_weights=args.init_weights, workers=args.workers,
     )
     card = train(cfg, data, args.out, data_source=f"{args.data} ({args.usage})", resume=args.resume, name=args.name)
     print(f"Wrote {args.out}: best validation accuracy {card.metrics['validation']['accuracy']:.4f} "

@@ -48,6 +48,8 @@ class TrainConfig:
     channels: int | None = None
     imagenet: bool = False
     mixed_precision: bool = False
+    init_weights: str | None = None  # a model directory to start from (continuing an earlier run)
+    workers: int = 1  # threads preparing batches (OpenCV releases the GIL)
     augment: AugmentConfig = field(default_factory=AugmentConfig)
 
     def input_spec(self) -> InputSpec:
@@ -58,10 +60,12 @@ class TrainConfig:
 class FaceBatches(keras.utils.PyDataset):
     """Batches of (model input, one-hot label); shuffled and augmented when `augment` is set."""
 
-    def __init__(self, data: Dataset, spec: InputSpec, batch_size: int, augment: AugmentConfig | None, seed: int):
-        super().__init__()
+    def __init__(self, data: Dataset, spec: InputSpec, batch_size: int, augment: AugmentConfig | None, seed: int,
+                 workers: int = 1):
+        super().__init__(workers=workers, use_multiprocessing=False)
         self.data, self.spec, self.batch_size, self.augment = data, spec, batch_size, augment
-        self.rng = np.random.default_rng(seed)
+        self.seed, self.epoch = seed, 0
+        self.rng = np.random.default_rng(seed)  # shuffling only, on the main thread
         self.order = np.arange(len(data))
         if augment is not None:
             self.rng.shuffle(self.order)
@@ -73,11 +77,13 @@ class FaceBatches(keras.utils.PyDataset):
         idx = self.order[index * self.batch_size : (index + 1) * self.batch_size]
         faces = self.data.x[idx]
         if self.augment is not None:
-            faces = augment_batch(faces, self.rng, self.augment)
+            # One generator per batch: worker threads never share one, and runs are repeatable.
+            faces = augment_batch(faces, np.random.default_rng((self.seed, self.epoch, index)), self.augment)
         labels = np.eye(NUM_CLASSES, dtype=np.float32)[self.data.y[idx]]
         return faces_to_input(faces, self.spec), labels
 
     def on_epoch_end(self) -> None:
+        self.epoch += 1
         if self.augment is not None:
             self.rng.shuffle(self.order)
 
@@ -197,7 +203,7 @@ def train(cfg: TrainConfig, data: Dataset, out: str | Path, *, data_source: str 
         keras.mixed_precision.set_global_policy("mixed_bfloat16")
     spec = cfg.input_spec()
     train_set, val_set = split_validation(data, cfg.val_fraction, seed=cfg.seed)
-    batches = FaceBatches(train_set, spec, cfg.batch_size, cfg.augment, cfg.seed)
+    batches = FaceBatches(train_set, spec, cfg.batch_size, cfg.augment, cfg.seed, cfg.workers)
     val_batches = FaceBatches(val_set, spec, 256, None, cfg.seed)
 
     state_path = out / CHECKPOINT_DIR / RESUME_STATE
@@ -209,6 +215,11 @@ def train(cfg: TrainConfig, data: Dataset, out: str | Path, *, data_source: str 
         print(f"Resuming after epoch {start_epoch} (best val_accuracy {best:.4f}).")
     else:
         model = build(cfg.arch, spec, imagenet=cfg.imagenet)
+        if cfg.init_weights:
+            from ml.classifiers import load_model_weights
+
+            load_model_weights(model, Path(cfg.init_weights))
+            print(f"Starting from the weights in {cfg.init_weights}.")
         model.compile(
             optimizer=_optimizer(cfg),
             loss=keras.losses.CategoricalCrossentropy(label_smoothing=cfg.label_smoothing),

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Run HERE (the build machine) before a device call: puts the Keras wheels for the GPU machine's
+# Python 3.12 in .whl/ and the FER2013 Training arrays in .data/, both git-ignored via
+# .git/info/exclude, so the device tool can carry them (carry: [".whl", ".data"]).
+set -euo pipefail
+cd "$(git rev-parse --show-toplevel)"
+grep -qx '/.whl/' .git/info/exclude || echo '/.whl/' >> .git/info/exclude
+grep -qx '/.data/' .git/info/exclude || echo '/.data/' >> .git/info/exclude
+mkdir -p .whl .data
+python3 -m pip download -q --no-deps --only-binary=:all: --python-version 3.12 --implementation cp \
+  --platform manylinux_2_28_x86_64 --platform manylinux_2_27_x86_64 --platform manylinux_2_17_x86_64 \
+  --platform manylinux2014_x86_64 -d .whl keras==3.15.1 namex==0.1.0 optree==0.20.0
+cp -f "${FER2013_ARRAYS:-../shared/datasets/fer2013/fer2013_training_arrays.npz.xz}" .data/
+du -sh .whl .data
+echo "Ready. Device call: command 'bash scripts/gpu/train_on_device.sh ARCH MINUTES', carry ['.whl', '.data']."
