@@ -1,0 +1,1 @@
+"""Analyses, faces and live sessions. Models arrive with the upload and history issues."""

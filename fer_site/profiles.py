@@ -1,0 +1,120 @@
+"""Deployment profile resolution: which backends a given environment selects.
+
+Kept pure (environment mapping in, plain dicts out) so that tests can check the
+embedded and scaled profiles without reloading Django settings.
+
+- embedded: nothing set. SQLite under the data folder, tasks run in-process,
+  in-memory channel layer, local-memory cache.
+- scaled: ``DATABASE_URL`` picks the database (PostgreSQL); ``REDIS_URL`` picks
+  the Celery broker and result backend, the channel layer and the cache. Each
+  variable switches its own backends, so a half-scaled set-up is possible.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import environ
+
+EMBEDDED = "embedded"
+SCALED = "scaled"
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    databases: dict[str, dict[str, Any]]
+    caches: dict[str, dict[str, Any]]
+    channel_layers: dict[str, dict[str, Any]]
+    celery: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def is_embedded(self) -> bool:
+        return self.name == EMBEDDED
+
+
+def _value(env: Mapping[str, str], name: str) -> str:
+    return (env.get(name) or "").strip()
+
+
+def resolve_databases(env: Mapping[str, str], *, data_dir: Path) -> dict[str, dict[str, Any]]:
+    url = _value(env, "DATABASE_URL")
+    if url:
+        config = environ.Env.db_url_config(url)
+        # Reuse connections between requests; 0 keeps Django's per-request behaviour.
+        config.setdefault("CONN_MAX_AGE", int(_value(env, "DATABASE_CONN_MAX_AGE") or 60))
+        config.setdefault("CONN_HEALTH_CHECKS", True)
+        return {"default": config}
+    return {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": str(data_dir / "db.sqlite3"),
+            # Several threads (ASGI + in-process tasks) share one file: wait for locks instead of failing.
+            "OPTIONS": {
+                "timeout": 20,
+                "transaction_mode": "IMMEDIATE",
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            },
+        }
+    }
+
+
+def resolve_caches(env: Mapping[str, str]) -> dict[str, dict[str, Any]]:
+    url = _value(env, "REDIS_URL")
+    if url:
+        return {
+            "default": {
+                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "LOCATION": url,
+                "KEY_PREFIX": "fer",
+            }
+        }
+    return {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "fer"}}
+
+
+def resolve_channel_layers(env: Mapping[str, str]) -> dict[str, dict[str, Any]]:
+    url = _value(env, "REDIS_URL")
+    if url:
+        return {
+            "default": {
+                "BACKEND": "channels_redis.core.RedisChannelLayer",
+                "CONFIG": {"hosts": [url], "prefix": "fer"},
+            }
+        }
+    return {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+
+def resolve_celery(env: Mapping[str, str]) -> dict[str, Any]:
+    """Celery settings without the ``CELERY_`` prefix (the settings module adds it)."""
+    redis_url = _value(env, "REDIS_URL")
+    # A separate broker (e.g. RabbitMQ) may be named explicitly; otherwise Redis serves both roles.
+    broker = _value(env, "CELERY_BROKER_URL") or redis_url
+    backend = _value(env, "CELERY_RESULT_BACKEND") or redis_url
+    if broker:
+        return {
+            "broker_url": broker,
+            "result_backend": backend or None,
+            "task_always_eager": False,
+            "task_eager_propagates": False,
+        }
+    # No broker: the same task code runs in the calling process.
+    return {
+        "broker_url": "memory://",
+        "result_backend": None,
+        "task_always_eager": True,
+        "task_eager_propagates": True,
+    }
+
+
+def resolve_profile(env: Mapping[str, str], *, data_dir: Path) -> Profile:
+    scaled = any(_value(env, name) for name in ("DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL"))
+    return Profile(
+        name=SCALED if scaled else EMBEDDED,
+        databases=resolve_databases(env, data_dir=data_dir),
+        caches=resolve_caches(env),
+        channel_layers=resolve_channel_layers(env),
+        celery=resolve_celery(env),
+    )

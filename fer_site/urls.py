@@ -1,0 +1,17 @@
+"""Root URL configuration."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+from fer_site.views import LandingView, healthz
+
+urlpatterns = [
+    path("", LandingView.as_view(), name="landing"),
+    path("accounts/", include("accounts.urls")),
+    path("admin/", admin.site.urls),
+    path("healthz/", healthz, name="healthz"),
+    path("", include("analysis.urls")),
+]
+
+admin.site.site_header = "FER platform administration"
+admin.site.site_title = "FER admin"

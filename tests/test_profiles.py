@@ -1,0 +1,84 @@
+"""Which backends each environment resolves to (fer_site.profiles), without reloading settings."""
+
+from pathlib import Path
+
+from django.conf import settings
+
+from fer_site.celery_app import app as celery_app
+from fer_site.profiles import EMBEDDED, SCALED, resolve_profile
+
+DATA_DIR = Path("/srv/fer-data")
+PG_URL = "postgres://fer:secret@db.internal:5432/fer"
+REDIS_URL = "redis://cache.internal:6379/0"
+
+
+def test_nothing_set_resolves_to_embedded():
+    profile = resolve_profile({}, data_dir=DATA_DIR)
+
+    assert profile.name == EMBEDDED
+    db = profile.databases["default"]
+    assert db["ENGINE"] == "django.db.backends.sqlite3"
+    assert db["NAME"] == str(DATA_DIR / "db.sqlite3")
+    assert profile.caches["default"]["BACKEND"] == "django.core.cache.backends.locmem.LocMemCache"
+    assert profile.channel_layers["default"]["BACKEND"] == "channels.layers.InMemoryChannelLayer"
+    assert profile.celery["task_always_eager"] is True
+    assert profile.celery["broker_url"] == "memory://"
+
+
+def test_empty_values_count_as_unset():
+    profile = resolve_profile({"DATABASE_URL": "", "REDIS_URL": "  "}, data_dir=DATA_DIR)
+
+    assert profile.name == EMBEDDED
+
+
+def test_database_and_redis_urls_resolve_to_scaled():
+    profile = resolve_profile({"DATABASE_URL": PG_URL, "REDIS_URL": REDIS_URL}, data_dir=DATA_DIR)
+
+    assert profile.name == SCALED
+    db = profile.databases["default"]
+    assert db["ENGINE"] == "django.db.backends.postgresql"
+    assert (db["NAME"], db["USER"], db["HOST"], db["PORT"]) == ("fer", "fer", "db.internal", 5432)
+    assert profile.caches["default"] == {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": "fer",
+    }
+    layer = profile.channel_layers["default"]
+    assert layer["BACKEND"] == "channels_redis.core.RedisChannelLayer"
+    assert layer["CONFIG"]["hosts"] == [REDIS_URL]
+    assert profile.celery == {
+        "broker_url": REDIS_URL,
+        "result_backend": REDIS_URL,
+        "task_always_eager": False,
+        "task_eager_propagates": False,
+    }
+
+
+def test_database_url_alone_switches_only_the_database():
+    profile = resolve_profile({"DATABASE_URL": PG_URL}, data_dir=DATA_DIR)
+
+    assert profile.name == SCALED
+    assert profile.databases["default"]["ENGINE"] == "django.db.backends.postgresql"
+    assert profile.caches["default"]["BACKEND"].endswith("LocMemCache")
+    assert profile.celery["task_always_eager"] is True
+
+
+def test_explicit_broker_overrides_redis_for_celery_only():
+    env = {"REDIS_URL": REDIS_URL, "CELERY_BROKER_URL": "amqp://guest@mq.internal:5672//"}
+    profile = resolve_profile(env, data_dir=DATA_DIR)
+
+    assert profile.celery["broker_url"] == "amqp://guest@mq.internal:5672//"
+    assert profile.celery["result_backend"] == REDIS_URL
+    assert profile.channel_layers["default"]["CONFIG"]["hosts"] == [REDIS_URL]
+
+
+def test_celery_app_reads_django_settings():
+    assert celery_app.conf.task_always_eager == settings.CELERY_TASK_ALWAYS_EAGER
+    assert celery_app.conf.broker_url == settings.CELERY_BROKER_URL
+    assert celery_app.conf.task_acks_late is True
+    assert celery_app.conf.worker_prefetch_multiplier == 1
+
+
+def test_upload_limits_have_defaults():
+    assert settings.FER_MAX_UPLOAD_BYTES == 10 * 1024 * 1024
+    assert settings.FER_MAX_IMAGE_PIXELS == 40_000_000
