@@ -17,25 +17,14 @@ scaling, so callers never need to know a model's normalisation. Output: softmax 
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
-
 import keras
 from keras import layers
 
 from ml.emotions import NUM_CLASSES
+from ml.input_spec import InputSpec
 
 ARCHITECTURES = ("fast", "vgg16", "resnet50")
-
-
-@dataclass(frozen=True)
-class InputSpec:
-    """How a face crop is turned into model input; stored in every model card."""
-
-    size: int = 48  # the crop is resized to size x size before the model
-    channels: int = 1  # 1: grey; 3: grey replicated to three channels
-
-    def to_dict(self) -> dict:
-        return asdict(self)
+__all__ = ["ARCHITECTURES", "InputSpec", "build", "default_input_spec"]
 
 
 def default_input_spec(arch: str) -> InputSpec:

@@ -15,8 +15,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ml.architectures import InputSpec
 from ml.emotions import EMOTIONS
+from ml.input_spec import InputSpec
 
 CARD_FILE = "card.json"
 WEIGHTS_FILE = "model.weights.h5"

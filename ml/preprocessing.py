@@ -5,7 +5,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from ml.architectures import InputSpec
+from ml.input_spec import InputSpec
 
 
 def faces_to_input(faces: np.ndarray, spec: InputSpec) -> np.ndarray:

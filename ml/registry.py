@@ -12,10 +12,12 @@ from __future__ import annotations
 import os
 import threading
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ml.classifiers import Classifier, EnsembleClassifier, KerasClassifier
 from ml.model_card import CARD_FILE, ModelCard, ModelFileError
+
+if TYPE_CHECKING:
+    from ml.classifiers import Classifier
 
 SHIPPED_DIR = Path(__file__).resolve().parent / "models"
 DEFAULT_MODEL = "fast"
@@ -79,6 +81,9 @@ def get_classifier(name: str = DEFAULT_MODEL) -> Classifier:
         if name in _cache:
             return _cache[name]
     validate_name(name)
+    # Imported here: listing and validating models must not pull Keras into web processes.
+    from ml.classifiers import EnsembleClassifier, KerasClassifier
+
     members = ensemble_members(name)
     if members is not None:
         classifier: Classifier = EnsembleClassifier(name, [get_classifier(m) for m in members])
