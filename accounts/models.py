@@ -7,9 +7,33 @@ from django.db import models
 class User(AbstractUser):
     # Required and unique: it is where password-reset links go.
     email = models.EmailField("email address", unique=True)
+    # Privacy: when off, each photo is deleted once analysed; only results and face boxes stay.
+    keep_photos = models.BooleanField(
+        "keep my photos",
+        default=True,
+        help_text="When off, each photo is deleted as soon as it has been analysed; results and face boxes stay.",
+    )
 
     class Meta(AbstractUser.Meta):
         swappable = "AUTH_USER_MODEL"
 
     def __str__(self) -> str:
         return self.username
+
+
+class ApiToken(models.Model):
+    """A named API key of one user. Only a SHA-256 digest of the key is stored: it is shown once, at creation."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=64)
+    digest = models.CharField(max_length=64, unique=True, editable=False)
+    prefix = models.CharField(max_length=12, editable=False, help_text="The key's first characters, to recognise it.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = "API token"
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…) of {self.user}"

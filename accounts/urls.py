@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from accounts import views
+from accounts import views, views_tokens
 
 app_name = "accounts"
 
@@ -15,6 +15,8 @@ urlpatterns = [
     # Django only signs out on POST, so a link or prefetch cannot sign anyone out.
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("profile/", views.ProfileView.as_view(), name="profile"),
+    path("profile/tokens/", views_tokens.token_create_view, name="token_create"),
+    path("profile/tokens/<int:token_id>/revoke/", views_tokens.token_revoke_view, name="token_revoke"),
     path(
         "password/change/",
         auth_views.PasswordChangeView.as_view(success_url=reverse_lazy("accounts:password_change_done")),

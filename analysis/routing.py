@@ -1,5 +1,9 @@
-"""WebSocket routes, mounted by fer_site.asgi. The live-stream consumer (/ws/live/) is added by a later issue."""
+"""WebSocket routes (wrapped in origin and auth checks in fer_site/asgi.py)."""
 
-from django.urls import URLPattern
+from django.urls import path
 
-websocket_urlpatterns: list[URLPattern] = []
+from analysis.consumers import LiveConsumer
+
+websocket_urlpatterns = [
+    path("ws/live/", LiveConsumer.as_asgi()),
+]

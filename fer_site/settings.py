@@ -189,6 +189,15 @@ if env.bool("TRUST_X_FORWARDED_PROTO", default=False):
 
 FER_MAX_UPLOAD_BYTES = env.int("FER_MAX_UPLOAD_BYTES", default=10 * 1024 * 1024)
 FER_MAX_IMAGE_PIXELS = env.int("FER_MAX_IMAGE_PIXELS", default=40_000_000)
+# How analyses run: "thread" (in-process pool, embedded), "eager" (in the caller, tests) or "celery".
+FER_TASK_MODE = env.str("FER_TASK_MODE", default="thread" if PROFILE.celery["task_always_eager"] else "celery")
+FER_INPROCESS_WORKERS = env.int("FER_INPROCESS_WORKERS", default=1)
+# Pending or running longer than this: marked failed with a reason, never stuck.
+FER_ANALYSIS_TIMEOUT_SECONDS = env.int("FER_ANALYSIS_TIMEOUT_SECONDS", default=600)
+# Live webcam frames: size and rate per socket; how long to wait for a realtime worker (scaled).
+FER_LIVE_MAX_FRAME_BYTES = env.int("FER_LIVE_MAX_FRAME_BYTES", default=1_000_000)
+FER_LIVE_MAX_FPS = env.int("FER_LIVE_MAX_FPS", default=30)
+FER_LIVE_REMOTE_TIMEOUT_S = env.float("FER_LIVE_REMOTE_TIMEOUT_S", default=5.0)
 # Uploaded files above this are streamed to a temporary file instead of held in memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
@@ -226,4 +235,59 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"axes": {"level": "WARNING"}},
+}
+
+# --- REST API (analysis.api) ----------------------------------------------------------------------
+
+INSTALLED_APPS += ["drf_spectacular", "drf_spectacular_sidecar"]
+
+# Per-user rate of `POST /api/v1/analyses/` (a batch costs one per file), e.g. "120/min", "5000/hour".
+FER_UPLOAD_RATE = env.str("FER_UPLOAD_RATE", default="120/min")
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        # First, so a request without credentials gets 401 with `WWW-Authenticate: Token`.
+        "accounts.api_tokens.ApiTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",  # the browser; CSRF enforced
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]
+    + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
+    "DEFAULT_PARSER_CLASSES": [
+        "rest_framework.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "analysis.api.throttles.UserRateThrottle",
+        "analysis.api.throttles.AnonRateThrottle",
+        "analysis.api.throttles.UploadRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "user": env.str("FER_API_USER_RATE", default="6000/hour"),
+        "anon": env.str("FER_API_ANON_RATE", default="60/min"),
+    },
+    "EXCEPTION_HANDLER": "analysis.api.errors.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "FER platform API",
+    "DESCRIPTION": (
+        "Facial expression recognition from code: upload photos, get every face with its box, emotion and "
+        "probabilities, list and delete your analyses, read your statistics and the models' figures.\n\n"
+        "Authenticate with `Authorization: Token <key>` (get a key from `POST /api/v1/auth/token/` or your "
+        "profile page). Every error has the shape `{\"error\": {\"code\", \"message\", \"details\"}}`."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": r"/api/v1/",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "ENUM_NAME_OVERRIDES": {"EmotionEnum": "analysis.models.EMOTION_CHOICES"},
 }

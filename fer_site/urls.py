@@ -8,6 +8,7 @@ from fer_site.views import LandingView, healthz
 urlpatterns = [
     path("", LandingView.as_view(), name="landing"),
     path("accounts/", include("accounts.urls")),
+    path("api/v1/", include("analysis.api.urls")),
     path("admin/", admin.site.urls),
     path("healthz/", healthz, name="healthz"),
     path("", include("analysis.urls")),

@@ -22,6 +22,12 @@ def _media_root(settings, tmp_path: Path) -> Path:
 
 
 @pytest.fixture(autouse=True)
+def _tasks_in_caller(settings) -> None:
+    """Analyses run in the test's own thread (the embedded server uses a thread pool instead)."""
+    settings.FER_TASK_MODE = "eager"
+
+
+@pytest.fixture(autouse=True)
 def _clear_cache(settings) -> None:
     # The local-memory cache outlives a test's database transaction. A shared (Redis) cache is
     # left alone: clearing it would flush data that is not the suite's.

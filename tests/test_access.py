@@ -13,6 +13,11 @@ PRIVATE = [
     reverse("analysis:api"),
     reverse("accounts:profile"),
     reverse("accounts:password_change"),
+    reverse("analysis:privacy"),
+    reverse("analysis:delete_all"),
+    reverse("analysis:export_csv"),
+    reverse("analysis:export_json"),
+    reverse("analysis:status"),
 ]
 
 PUBLIC = [

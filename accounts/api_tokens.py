@@ -1,0 +1,103 @@
+"""API tokens: services, reads and the DRF authentication class.
+
+A key looks like ``fer_<43 url-safe characters>`` and is shown once, when created. Only its
+SHA-256 digest is stored (a key has 256 random bits, so a plain digest is enough: nothing to
+brute-force), plus its first characters so people can tell their tokens apart. Clients send it
+as ``Authorization: Token <key>`` (``Bearer <key>`` works too).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+from rest_framework import authentication, exceptions
+
+from accounts.models import ApiToken, User
+
+KEY_PREFIX = "fer_"
+MAX_TOKENS_PER_USER = 50
+DEFAULT_TOKEN_NAME = "API token"
+# `last_used_at` is written at most this often per token, so API calls do not each cost a write.
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
+class TokenLimitReached(ValueError):
+    code = "token_limit_reached"
+
+
+@dataclass(frozen=True)
+class NewToken:
+    token: ApiToken
+    key: str  # the only time the clear key exists
+
+
+def _digest(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def token_list(*, user: User) -> QuerySet[ApiToken]:
+    return ApiToken.objects.filter(user=user).order_by("-created_at")
+
+
+@transaction.atomic
+def token_create(*, user: User, name: str = "") -> NewToken:
+    """A new token for `user`; raises TokenLimitReached past MAX_TOKENS_PER_USER."""
+    if token_list(user=user).count() >= MAX_TOKENS_PER_USER:
+        raise TokenLimitReached(
+            f"You have {MAX_TOKENS_PER_USER} API tokens, the most allowed; revoke some on your profile page first."
+        )
+    key = KEY_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(
+        user=user, name=(name or "").strip()[:64] or DEFAULT_TOKEN_NAME, digest=_digest(key), prefix=key[:12]
+    )
+    return NewToken(token=token, key=key)
+
+
+def token_revoke(*, user: User, token_id: int) -> bool:
+    """Delete one of `user`'s tokens; False when there is no such token of theirs."""
+    deleted, _ = token_list(user=user).filter(id=token_id).delete()
+    return bool(deleted)
+
+
+def token_authenticate(*, key: str) -> ApiToken | None:
+    """The active user's token for `key`, or None; records when it was last used."""
+    if not key.startswith(KEY_PREFIX) or len(key) > 100:
+        return None
+    token = ApiToken.objects.select_related("user").filter(digest=_digest(key)).first()
+    if token is None or not token.user.is_active:
+        return None
+    now = timezone.now()
+    if token.last_used_at is None or now - token.last_used_at >= LAST_USED_RESOLUTION:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        token.last_used_at = now
+    return token
+
+
+class ApiTokenAuthentication(authentication.BaseAuthentication):
+    """``Authorization: Token <key>`` (or ``Bearer <key>``). Listed first, so 401s carry WWW-Authenticate."""
+
+    keywords = ("token", "bearer")
+
+    def authenticate(self, request):
+        parts = authentication.get_authorization_header(request).split()
+        if not parts or parts[0].lower().decode(errors="replace") not in self.keywords:
+            return None
+        if len(parts) != 2:
+            raise exceptions.AuthenticationFailed("Invalid Authorization header: use 'Token <key>'.")
+        try:
+            key = parts[1].decode()
+        except UnicodeDecodeError:
+            raise exceptions.AuthenticationFailed("Invalid token.") from None
+        token = token_authenticate(key=key)
+        if token is None:
+            raise exceptions.AuthenticationFailed("Invalid or revoked token.")
+        return token.user, token
+
+    def authenticate_header(self, request) -> str:
+        return "Token"

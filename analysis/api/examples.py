@@ -1,0 +1,100 @@
+"""Examples shown in the OpenAPI schema (Swagger UI / Redoc)."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiExample
+
+from analysis.api.errors import error_body
+
+_ID = "3f6c1f0e-8d2a-4b7e-9a51-2c4d8e7b9a10"
+_URL = f"http://127.0.0.1:8000/api/v1/analyses/{_ID}/"
+_PROBS = {"angry": 0.012, "disgust": 0.001, "fear": 0.018, "happy": 0.902, "sad": 0.021, "surprise": 0.019,
+          "neutral": 0.027}
+_DONE = {
+    "id": _ID,
+    "url": _URL,
+    "status": "done",
+    "error": "",
+    "original_name": "team.jpg",
+    "image_format": "JPEG",
+    "width": 640,
+    "height": 480,
+    "model": "fast",
+    "detector": "haar",
+    "face_count": 1,
+    "top_emotion": "happy",
+    "faces": [
+        {"index": 0, "box": {"x": 262, "y": 131, "w": 118, "h": 118}, "detector_score": 1.0, "emotion": "happy",
+         "confidence": 0.902, "probabilities": _PROBS},
+    ],
+    "timings_ms": {"decode": 3.1, "detect": 21.4, "classify": 9.8, "total": 35.2},
+    "created_at": "2026-11-28T09:15:02.114Z",
+    "started_at": "2026-11-28T09:15:02.120Z",
+    "finished_at": "2026-11-28T09:15:02.161Z",
+    "photo_kept": True,
+    "photo_url": f"{_URL}photo/",
+    "annotated_url": f"{_URL}annotated/",
+}
+_PENDING = {**_DONE, "status": "pending", "face_count": 0, "top_emotion": "", "faces": [], "timings_ms": {},
+            "started_at": None, "finished_at": None, "annotated_url": None}
+
+
+def _error(name: str, code: str, message: str, details: dict | None = None) -> OpenApiExample:
+    return OpenApiExample(name, value=error_body(code, message, details), response_only=True)
+
+
+ANALYSIS_DONE = OpenApiExample("Finished analysis", value=_DONE, response_only=True)
+ANALYSIS_PENDING = OpenApiExample("Still pending", value=_PENDING, response_only=True)
+BATCH_RESULT = OpenApiExample(
+    "One good file, one bad",
+    value={"results": [
+        {"index": 0, "name": "team.jpg", "status": 202, "analysis": _PENDING},
+        {"index": 1, "name": "notes.txt", "status": 400,
+         **error_body("invalid_image", "notes.txt: this is not an image file (JPEG, PNG or WebP).")},
+    ]},
+    response_only=True,
+)
+INVALID_IMAGE = _error("Not an image", "invalid_image", "notes.txt: this is not an image file (JPEG, PNG or WebP).")
+EMPTY_FILE = _error("Empty file", "empty_file", "photo.jpg: the file is empty.")
+UNKNOWN_MODEL = _error("Unknown model", "unknown_model", "Unknown model 'vgg99'; choose one of: fast.")
+IMAGE_TOO_LARGE = _error("Too large", "image_too_large", "huge.jpg: the file is over the 10 MB limit.")
+UNSUPPORTED_FORMAT = _error("GIF", "unsupported_format",
+                            "anim.gif: GIF images are not accepted; use JPEG, PNG or WebP.")
+VALIDATION_ERROR = _error("Invalid field", "validation_error", "timeout: Ensure this value is less than or equal "
+                          "to 30.0.", {"fields": {"timeout": ["Ensure this value is less than or equal to 30.0."]}})
+NOT_AUTHENTICATED = _error("No credentials", "not_authenticated", "Authentication credentials were not provided.")
+NOT_FOUND = _error("Not found", "not_found", "Not found.")
+PHOTO_NOT_KEPT = _error("Photo not kept", "photo_not_kept",
+                        "The original photo was not kept (photos are deleted once analysed).")
+THROTTLED = _error("Throttled", "throttled", "Too many requests. Retry in 12 s.", {"retry_after": 12})
+INVALID_CREDENTIALS = _error("Wrong password", "invalid_credentials", "Wrong username or password.")
+TOKEN_REQUEST = OpenApiExample("Credentials", value={"username": "alice", "password": "…", "name": "laptop script"},
+                               request_only=True)
+TOKEN_RESPONSE = OpenApiExample(
+    "New token",
+    value={"id": 7, "name": "laptop script", "prefix": "fer_Xq3bZ9aL", "created_at": "2026-11-28T09:00:00Z",
+           "last_used_at": None, "token": "fer_Xq3bZ9aLr0p…(shown once)"},
+    response_only=True,
+)
+MODELS = OpenApiExample(
+    "Models",
+    value=[{"name": "fast", "arch": "fast", "description": "Compact CNN for CPUs and live use.",
+            "input": {"size": 48, "channels": 1}, "accuracy": 0.61,
+            "per_class": {"angry": 0.52, "disgust": 0.31, "fear": 0.38, "happy": 0.85, "sad": 0.47,
+                          "surprise": 0.76, "neutral": 0.6},
+            "metrics": {}, "default": True}],
+    response_only=True,
+)
+STATS = OpenApiExample(
+    "Statistics",
+    value={
+        "range": {"start": "2026-10-30", "end": "2026-11-28", "period": "30",
+                  "description": "30 Oct 2026 to 28 Nov 2026"},
+        "headline": {"analyses": 12, "done": 11, "no_face": 1, "failed": 1, "in_progress": 0, "faces": 17},
+        "per_emotion": [{"emotion": "happy", "faces": 9, "mean_confidence": 0.81}],
+        "per_model": [{"model": "fast", "analyses": 11, "faces": 17, "mean_confidence": 0.74}],
+        "over_time": {"group": "day", "periods": ["2026-11-27", "2026-11-28"],
+                      "series": {"happy": [4, 5]}, "totals": [4, 5]},
+    },
+    response_only=True,
+)

@@ -1,0 +1,258 @@
+"""Serializers of the REST API: representations out, and validation of parameters in."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+from rest_framework import serializers
+
+from analysis.models import EMOTION_CHOICES, Analysis, Face
+from ml.emotions import EMOTIONS
+
+MAX_WAIT_SECONDS = 30.0
+DEFAULT_WAIT_SECONDS = 10.0
+
+
+def _absolute(request, path: str) -> str:
+    return request.build_absolute_uri(path) if request is not None else path
+
+
+class BoxSerializer(serializers.Serializer):
+    x = serializers.IntegerField(help_text="Left edge in pixels of the (EXIF-rotated) photo.")
+    y = serializers.IntegerField(help_text="Top edge in pixels.")
+    w = serializers.IntegerField(help_text="Width in pixels.")
+    h = serializers.IntegerField(help_text="Height in pixels.")
+
+
+class ProbabilitiesSerializer(serializers.Serializer):
+    """One probability per emotion; they sum to 1."""
+
+    angry = serializers.FloatField()
+    disgust = serializers.FloatField()
+    fear = serializers.FloatField()
+    happy = serializers.FloatField()
+    sad = serializers.FloatField()
+    surprise = serializers.FloatField()
+    neutral = serializers.FloatField()
+
+
+class FaceSerializer(serializers.ModelSerializer):
+    box = serializers.SerializerMethodField()
+    probabilities = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Face
+        fields = ["index", "box", "detector_score", "emotion", "confidence", "probabilities"]
+
+    def get_box(self, face: Face) -> BoxSerializer:
+        return {"x": face.x, "y": face.y, "w": face.w, "h": face.h}
+
+    def get_probabilities(self, face: Face) -> ProbabilitiesSerializer:
+        return {emotion: round(face.probabilities[emotion], 6) for emotion in EMOTIONS}
+
+
+class TimingsSerializer(serializers.Serializer):
+    """Milliseconds per processing step (keys depend on the pipeline; `total` is always there when done)."""
+
+    total = serializers.FloatField(required=False)
+
+
+class AnalysisSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField(help_text="This analysis in the API (poll it until `status` is done).")
+    model = serializers.CharField(source="model_name")
+    faces = FaceSerializer(many=True, read_only=True)
+    timings_ms = serializers.SerializerMethodField()
+    photo_kept = serializers.SerializerMethodField()
+    photo_url = serializers.SerializerMethodField(help_text="Download of the original photo; null when not kept.")
+    annotated_url = serializers.SerializerMethodField(
+        help_text="JPEG with boxes and labels; null until done or when the photo was not kept."
+    )
+
+    class Meta:
+        model = Analysis
+        fields = [
+            "id", "url", "status", "error", "original_name", "image_format", "width", "height", "model", "detector",
+            "face_count", "top_emotion", "faces", "timings_ms", "created_at", "started_at", "finished_at",
+            "photo_kept", "photo_url", "annotated_url",
+        ]
+        read_only_fields = fields
+
+    def _url(self, name: str, analysis: Analysis) -> str:
+        return _absolute(self.context.get("request"), reverse(f"api:{name}", args=[analysis.id]))
+
+    def get_url(self, analysis: Analysis) -> str:
+        return self._url("analysis-detail", analysis)
+
+    def get_timings_ms(self, analysis: Analysis) -> TimingsSerializer:
+        return analysis.timings_ms or {}
+
+    def get_photo_kept(self, analysis: Analysis) -> bool:
+        return bool(analysis.photo)
+
+    def get_photo_url(self, analysis: Analysis) -> str | None:
+        return self._url("analysis-photo", analysis) if analysis.photo else None
+
+    def get_annotated_url(self, analysis: Analysis) -> str | None:
+        if not analysis.photo or analysis.status != Analysis.Status.DONE:
+            return None
+        return self._url("analysis-annotated", analysis)
+
+
+class AnalysisCreateSerializer(serializers.Serializer):
+    """Multipart form of `POST analyses/`. The image itself is checked by `check_image` (codes, 413/415)."""
+
+    image = serializers.FileField(
+        allow_empty_file=True, use_url=False,
+        help_text="JPEG, PNG or WebP; at most FER_MAX_UPLOAD_BYTES and FER_MAX_IMAGE_PIXELS.",
+    )
+    model = serializers.CharField(required=False, allow_blank=True, help_text="A name from GET models/ (default: "
+                                  "the default model).")
+    detector = serializers.CharField(required=False, allow_blank=True, help_text="haar (default) or mtcnn.")
+    wait = serializers.BooleanField(
+        required=False, default=False,
+        help_text="Answer with the finished analysis (201) if it finishes within `timeout` seconds, else 202.",
+    )
+    timeout = serializers.FloatField(
+        required=False, default=DEFAULT_WAIT_SECONDS, min_value=0.0, max_value=MAX_WAIT_SECONDS,
+        help_text=f"Seconds to wait when `wait` is set (0 to {MAX_WAIT_SECONDS:.0f}).",
+    )
+
+
+class AnalysisBatchSerializer(serializers.Serializer):
+    images = serializers.ListField(
+        child=serializers.FileField(allow_empty_file=True, use_url=False), allow_empty=True,
+        help_text="Several files in the same field `images` (at most 20).",
+    )
+    model = serializers.CharField(required=False, allow_blank=True)
+    detector = serializers.CharField(required=False, allow_blank=True)
+    wait = serializers.BooleanField(required=False, default=False)
+    timeout = serializers.FloatField(required=False, default=DEFAULT_WAIT_SECONDS, min_value=0.0,
+                                     max_value=MAX_WAIT_SECONDS)
+
+
+class ErrorDetailSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="Machine-readable, e.g. invalid_image, unknown_model, throttled.")
+    message = serializers.CharField(help_text="For people.")
+    details = serializers.DictField(help_text="Extra data: `fields` for validation_error, `retry_after` for "
+                                    "throttled.")
+
+
+class ErrorSerializer(serializers.Serializer):
+    error = ErrorDetailSerializer()
+
+
+class BatchItemSerializer(serializers.Serializer):
+    index = serializers.IntegerField(help_text="Position of the file in the request.")
+    name = serializers.CharField(help_text="The uploaded file's name.")
+    status = serializers.IntegerField(help_text="The status this file alone would have had (201, 202, 4xx).")
+    analysis = AnalysisSerializer(required=False, help_text="Present when the file was accepted.")
+    error = ErrorDetailSerializer(required=False, help_text="Present when the file was refused.")
+
+
+class BatchResultSerializer(serializers.Serializer):
+    results = BatchItemSerializer(many=True)
+
+
+class AnalysisListFilterSerializer(serializers.Serializer):
+    emotion = serializers.ChoiceField(choices=EMOTION_CHOICES, required=False,
+                                      help_text="Only analyses with at least one face of this emotion.")
+    model = serializers.CharField(required=False, max_length=64, help_text="Only analyses made with this model.")
+    status = serializers.ChoiceField(choices=Analysis.Status.choices, required=False)
+    created_after = serializers.DateTimeField(required=False, help_text="ISO 8601 date-time; inclusive.")
+    created_before = serializers.DateTimeField(required=False, help_text="ISO 8601 date-time; exclusive.")
+
+    def validate(self, attrs):
+        after, before = attrs.get("created_after"), attrs.get("created_before")
+        if after and before and after >= before:
+            raise serializers.ValidationError({"created_before": ["Must be later than created_after."]})
+        return attrs
+
+
+class ModelInfoSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    arch = serializers.CharField()
+    description = serializers.CharField(allow_blank=True)
+    input = serializers.DictField(help_text="Input spec from the model card, e.g. {\"size\": 48, \"channels\": 1}.")
+    accuracy = serializers.FloatField(allow_null=True, help_text="Accuracy on FER2013 PublicTest, when measured.")
+    per_class = serializers.DictField(child=serializers.FloatField(), allow_null=True,
+                                      help_text="Recall per emotion on PublicTest, when measured.")
+    metrics = serializers.DictField(help_text="Every metric in the model card.")
+    default = serializers.BooleanField(help_text="Used when a request names no model.")
+
+
+class StatsQuerySerializer(serializers.Serializer):
+    period = serializers.ChoiceField(choices=["7", "30", "90", "365", "all"], required=False,
+                                     help_text="Days ending today, or all; ignored when a date is given. Default 30.")
+    date_from = serializers.DateField(required=False, help_text="First local date, inclusive (YYYY-MM-DD).")
+    date_to = serializers.DateField(required=False, help_text="Last local date, inclusive (YYYY-MM-DD).")
+    group = serializers.ChoiceField(choices=["day", "week"], required=False,
+                                    help_text="Grouping of `over_time`; default by the span of the range.")
+
+    def validate(self, attrs):
+        start, end = attrs.get("date_from"), attrs.get("date_to")
+        if start and end and start > end:
+            raise serializers.ValidationError({"date_to": ["Must be on or after date_from."]})
+        return attrs
+
+
+class StatsRangeSerializer(serializers.Serializer):
+    start = serializers.DateField(allow_null=True)
+    end = serializers.DateField(allow_null=True)
+    period = serializers.CharField()
+    description = serializers.CharField()
+
+
+class StatsHeadlineSerializer(serializers.Serializer):
+    analyses = serializers.IntegerField()
+    done = serializers.IntegerField()
+    no_face = serializers.IntegerField()
+    failed = serializers.IntegerField()
+    in_progress = serializers.IntegerField()
+    faces = serializers.IntegerField()
+
+
+class StatsEmotionSerializer(serializers.Serializer):
+    emotion = serializers.CharField()
+    faces = serializers.IntegerField()
+    mean_confidence = serializers.FloatField(allow_null=True)
+
+
+class StatsModelSerializer(serializers.Serializer):
+    model = serializers.CharField()
+    analyses = serializers.IntegerField()
+    faces = serializers.IntegerField()
+    mean_confidence = serializers.FloatField(allow_null=True)
+
+
+class StatsOverTimeSerializer(serializers.Serializer):
+    group = serializers.ChoiceField(choices=["day", "week"])
+    periods = serializers.ListField(child=serializers.DateField(), help_text="Start date of each day or week.")
+    series = serializers.DictField(child=serializers.ListField(child=serializers.IntegerField()),
+                                   help_text="Per emotion, faces per period.")
+    totals = serializers.ListField(child=serializers.IntegerField())
+
+
+class StatsSerializer(serializers.Serializer):
+    range = StatsRangeSerializer()
+    headline = StatsHeadlineSerializer()
+    per_emotion = StatsEmotionSerializer(many=True)
+    per_model = StatsModelSerializer(many=True)
+    over_time = StatsOverTimeSerializer()
+
+
+class TokenRequestSerializer(serializers.Serializer):
+    username = serializers.CharField(max_length=150)
+    password = serializers.CharField(max_length=4096, trim_whitespace=False, style={"input_type": "password"})
+    name = serializers.CharField(required=False, allow_blank=True, max_length=64,
+                                 help_text="A label to recognise the token by (default 'API token').")
+
+
+class TokenSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    prefix = serializers.CharField(help_text="The key's first characters.")
+    created_at = serializers.DateTimeField()
+    last_used_at = serializers.DateTimeField(allow_null=True)
+
+
+class NewTokenSerializer(TokenSerializer):
+    token = serializers.CharField(help_text="The key: send it as `Authorization: Token <key>`. Shown only once.")

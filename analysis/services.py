@@ -1,0 +1,204 @@
+"""Writes for analyses: create, process (the task's body), delete, and the privacy actions.
+
+Web processes call `analysis_create` and never import Keras; `analysis_process` runs where the
+task runs (a Celery worker, or a thread of the embedded server) and imports the models lazily.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import uuid
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+from PIL import Image, ImageOps
+
+from accounts.models import User
+from analysis.choices import check_detector, check_model
+from analysis.dispatch import enqueue_analysis
+from analysis.models import Analysis, Face, LiveSession
+from analysis.validation import CheckedImage
+
+logger = logging.getLogger(__name__)
+THUMBNAIL_SIZE = (320, 320)
+
+
+def analysis_create(*, owner: User, image: CheckedImage, model: str | None = None,
+                    detector: str | None = None, enqueue: bool = True) -> Analysis:
+    """Store a checked photo as a pending analysis and queue its processing after commit.
+
+    `enqueue=False` leaves the queueing to the caller (the API processes waited-for uploads itself).
+    """
+    model_name, detector_name = check_model(model), check_detector(detector)
+    with transaction.atomic():
+        analysis = Analysis(
+            owner=owner,
+            original_name=image.name,
+            image_format=image.format,
+            width=image.width,
+            height=image.height,
+            model_name=model_name,
+            detector=detector_name,
+        )
+        analysis.photo.save(f"upload.{image.extension}", ContentFile(image.data), save=False)
+        analysis.save()
+        if enqueue:
+            transaction.on_commit(lambda: enqueue_analysis(analysis.id))
+    return analysis
+
+
+def _thumbnail(data: bytes) -> bytes:
+    with Image.open(io.BytesIO(data)) as source:
+        image = ImageOps.exif_transpose(source).convert("RGB")
+    image.thumbnail(THUMBNAIL_SIZE)
+    buffer = io.BytesIO()
+    image.save(buffer, format="JPEG", quality=80)
+    return buffer.getvalue()
+
+
+def _claim(analysis_id: uuid.UUID | str) -> Analysis | None:
+    """Mark the analysis running; None when it is gone or already finished (redelivered task)."""
+    with transaction.atomic():
+        analysis = Analysis.objects.select_for_update().filter(id=analysis_id).first()
+        if analysis is None or analysis.is_finished:
+            return None
+        analysis.status = Analysis.Status.RUNNING
+        analysis.started_at = timezone.now()
+        analysis.attempts += 1
+        analysis.save(update_fields=["status", "started_at", "attempts"])
+        return analysis
+
+
+def analysis_process(*, analysis_id: uuid.UUID | str) -> Analysis | None:
+    """Detect and classify every face of the photo and store the result. Safe to run twice."""
+    analysis = _claim(analysis_id)
+    if analysis is None:
+        return None
+    try:
+        with analysis.photo.open("rb") as handle:
+            data = handle.read()
+    except (OSError, ValueError):
+        return analysis_fail(analysis=analysis, reason="The stored photo could not be read.")
+
+    from ml.detection import UnknownDetectorError
+    from ml.images import ImageDecodeError
+    from ml.inference import predict
+    from ml.model_card import ModelFileError
+    from ml.registry import UnknownModelError
+
+    try:
+        result = predict(data, model=analysis.model_name, detector=analysis.detector,
+                         max_pixels=settings.FER_MAX_IMAGE_PIXELS)
+    except ImageDecodeError as exc:
+        return analysis_fail(analysis=analysis, reason=f"The photo could not be read: {exc}.")
+    except (UnknownModelError, UnknownDetectorError, ModelFileError) as exc:
+        return analysis_fail(analysis=analysis, reason=str(exc))
+    except Exception:  # a bug or resource problem: keep the reason readable, the details in the log
+        logger.exception("analysis %s failed", analysis.id)
+        return analysis_fail(analysis=analysis, reason="An internal error stopped the analysis.")
+
+    faces = [
+        Face(
+            analysis=analysis, index=i, x=f.box.x, y=f.box.y, w=f.box.w, h=f.box.h,
+            detector_score=f.box.score, emotion=f.emotion, confidence=f.confidence,
+            **{f"p_{emotion}": p for emotion, p in f.probabilities.items()},
+        )
+        for i, f in enumerate(result.faces)
+    ]
+    thumbnail = _thumbnail(data) if analysis.owner.keep_photos else None
+    with transaction.atomic():
+        current = Analysis.objects.select_for_update().filter(id=analysis.id).first()
+        if current is None or current.is_finished:  # deleted meanwhile, or finished by another delivery
+            return current
+        Face.objects.filter(analysis=current).delete()
+        Face.objects.bulk_create(faces)
+        current.status = Analysis.Status.DONE
+        current.error = ""
+        current.face_count = len(faces)
+        current.top_emotion = max(result.faces, key=lambda f: f.confidence).emotion if faces else ""
+        current.width, current.height = result.width, result.height
+        current.timings_ms = {k: round(v, 1) for k, v in result.timings_ms.items()}
+        current.finished_at = timezone.now()
+        if thumbnail is not None:
+            current.thumbnail.save("thumb.jpg", ContentFile(thumbnail), save=False)
+        else:
+            _discard_photo(current)
+        current.save()
+    return current
+
+
+def _discard_photo(analysis: Analysis) -> None:
+    files = [analysis.photo, analysis.thumbnail]
+    for field in files:
+        if field:
+            name = field.name
+            transaction.on_commit(lambda name=name, storage=field.storage: storage.delete(name))
+    analysis.photo = ""
+    analysis.thumbnail = ""
+    analysis.photo_discarded = True
+
+
+def analysis_fail(*, analysis: Analysis, reason: str) -> Analysis:
+    analysis.status = Analysis.Status.FAILED
+    analysis.error = reason
+    analysis.finished_at = timezone.now()
+    analysis.save(update_fields=["status", "error", "finished_at"])
+    return analysis
+
+
+def analysis_fail_stale(*, owner: User | None = None) -> int:
+    """Fail analyses pending or running past their limit, so none waits forever."""
+    limit = timezone.now() - timezone.timedelta(seconds=settings.FER_ANALYSIS_TIMEOUT_SECONDS)
+    stale = Analysis.objects.filter(status__in=[Analysis.Status.PENDING, Analysis.Status.RUNNING], created_at__lt=limit)
+    if owner is not None:
+        stale = stale.filter(owner=owner)
+    return stale.update(status=Analysis.Status.FAILED, finished_at=timezone.now(),
+                        error="The analysis did not finish in time; please upload the photo again.")
+
+
+def _delete_files(analyses: Iterable[Analysis]) -> None:
+    for analysis in analyses:
+        for field in (analysis.photo, analysis.thumbnail):
+            if field:
+                transaction.on_commit(lambda name=field.name, storage=field.storage: storage.delete(name))
+
+
+def analysis_delete(*, owner: User, ids: Iterable[uuid.UUID | str]) -> int:
+    """Delete the owner's analyses among `ids` (others' ids are ignored) with their files."""
+    with transaction.atomic():
+        analyses = list(Analysis.objects.filter(owner=owner, id__in=list(ids)))
+        _delete_files(analyses)
+        Analysis.objects.filter(pk__in=[a.pk for a in analyses]).delete()
+    return len(analyses)
+
+
+def user_keep_photos_set(*, user: User, keep: bool) -> User:
+    user.keep_photos = keep
+    user.save(update_fields=["keep_photos"])
+    return user
+
+
+def user_data_delete(*, user: User) -> int:
+    """Delete every analysis, face, file (and, when they exist, live session) of the user."""
+    with transaction.atomic():
+        analyses = list(Analysis.objects.filter(owner=user))
+        _delete_files(analyses)
+        Analysis.objects.filter(owner=user).delete()
+        LiveSession.objects.filter(owner=user).delete()
+    return len(analyses)
+
+
+def live_session_save(*, owner: User, summary: dict) -> LiveSession | None:
+    """Store a finished stream's summary; streams that analysed no frame leave nothing."""
+    if not summary.get("frames_analysed"):
+        return None
+    return LiveSession.objects.create(owner=owner, **summary)
+
+
+def live_session_delete(*, owner: User, session_id: uuid.UUID | str) -> int:
+    deleted, _ = LiveSession.objects.filter(owner=owner, id=session_id).delete()
+    return deleted
