@@ -4,7 +4,11 @@
 - `thread` (embedded default): a small in-process thread pool runs the Celery task's body, so
   uploads return at once and the page shows pending -> running -> done as in production;
 - `eager` (tests): runs it right away in the caller;
-- `celery` (scaled): sends it to the broker's `gpu` queue.
+- `celery` (scaled): sends it to the broker's `gpu` queue (routes: `CELERY_TASK_ROUTES`).
+
+A broker that cannot be reached raises `QueueUnavailable`: the caller undoes the analysis and
+tells the user to try again (HTTP 503 `busy` in the API), so no analysis waits for a task that
+was never sent.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from django.conf import settings
 from django.db import close_old_connections
 
 logger = logging.getLogger(__name__)
+BUSY_MESSAGE = "The analysis service is busy or unreachable; nothing was stored, please try again in a minute."
 _pool: ThreadPoolExecutor | None = None
 
 
@@ -30,6 +35,25 @@ def _run_in_thread(analysis_id: str) -> None:
         logger.exception("in-process analysis %s crashed", analysis_id)
     finally:
         close_old_connections()
+
+
+class QueueUnavailable(Exception):
+    """The task broker could not take the task (Redis or RabbitMQ down, or unreachable)."""
+
+    code = "busy"
+    status = 503
+
+    def __init__(self, message: str = BUSY_MESSAGE):
+        super().__init__(message)
+        self.message = message
+
+
+def broker_errors() -> tuple[type[BaseException], ...]:
+    """Exceptions that mean "the broker or Redis is unreachable", whichever client raised them."""
+    import redis.exceptions
+    from kombu.exceptions import OperationalError
+
+    return (OperationalError, redis.exceptions.ConnectionError, redis.exceptions.TimeoutError, ConnectionError)
 
 
 def enqueue_analysis(analysis_id: uuid.UUID | str) -> None:
@@ -47,4 +71,8 @@ def enqueue_analysis(analysis_id: uuid.UUID | str) -> None:
     else:
         from analysis.tasks import analyse_photo
 
-        analyse_photo.apply_async(args=[analysis_id], queue="gpu")
+        try:
+            analyse_photo.apply_async(args=[analysis_id])
+        except broker_errors() as exc:
+            logger.warning("could not queue analysis %s: %s", analysis_id, exc)
+            raise QueueUnavailable() from exc

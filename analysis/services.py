@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import io
 import logging
+import time
 import uuid
 from collections.abc import Iterable
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -19,12 +21,14 @@ from PIL import Image, ImageOps
 
 from accounts.models import User
 from analysis.choices import check_detector, check_model
-from analysis.dispatch import enqueue_analysis
+from analysis.dispatch import QueueUnavailable, enqueue_analysis
 from analysis.models import Analysis, Face, LiveSession
 from analysis.validation import CheckedImage
 
 logger = logging.getLogger(__name__)
 THUMBNAIL_SIZE = (320, 320)
+TIME_LIMIT_REASON = "The analysis took longer than its time limit; please try a smaller photo or upload it again."
+STALE_REASON = "The analysis did not finish in time; please upload the photo again."
 
 
 def analysis_create(*, owner: User, image: CheckedImage, model: str | None = None,
@@ -32,6 +36,7 @@ def analysis_create(*, owner: User, image: CheckedImage, model: str | None = Non
     """Store a checked photo as a pending analysis and queue its processing after commit.
 
     `enqueue=False` leaves the queueing to the caller (the API processes waited-for uploads itself).
+    Raises `QueueUnavailable` (and stores nothing) when the broker cannot take the task.
     """
     model_name, detector_name = check_model(model), check_detector(detector)
     with transaction.atomic():
@@ -47,8 +52,22 @@ def analysis_create(*, owner: User, image: CheckedImage, model: str | None = Non
         analysis.photo.save(f"upload.{image.extension}", ContentFile(image.data), save=False)
         analysis.save()
         if enqueue:
-            transaction.on_commit(lambda: enqueue_analysis(analysis.id))
+            transaction.on_commit(lambda: _enqueue_or_undo(analysis))
     return analysis
+
+
+def _enqueue_or_undo(analysis: Analysis) -> None:
+    """Queue after commit (so a worker always finds the row); if the broker is down, undo the analysis.
+
+    Queueing inside the transaction instead could let a fast worker look for a row not yet committed.
+    """
+    try:
+        enqueue_analysis(analysis.id)
+    except QueueUnavailable:
+        Analysis.objects.filter(pk=analysis.pk).delete()
+        if analysis.photo:
+            analysis.photo.storage.delete(analysis.photo.name)
+        raise
 
 
 def _thumbnail(data: bytes) -> bytes:
@@ -66,6 +85,11 @@ def _claim(analysis_id: uuid.UUID | str) -> Analysis | None:
         analysis = Analysis.objects.select_for_update().filter(id=analysis_id).first()
         if analysis is None or analysis.is_finished:
             return None
+        if analysis.attempts >= settings.FER_ANALYSIS_MAX_ATTEMPTS:
+            # Each earlier delivery killed its worker (hard time limit, out of memory): stop redelivering it.
+            analysis_fail(analysis=analysis, reason="The analysis stopped its worker several times; "
+                                                    "the photo may be too large or unusual.")
+            return None
         analysis.status = Analysis.Status.RUNNING
         analysis.started_at = timezone.now()
         analysis.attempts += 1
@@ -78,6 +102,8 @@ def analysis_process(*, analysis_id: uuid.UUID | str) -> Analysis | None:
     analysis = _claim(analysis_id)
     if analysis is None:
         return None
+    if settings.FER_TEST_TASK_DELAY_S:
+        time.sleep(settings.FER_TEST_TASK_DELAY_S)  # fault tests only: a deterministic "slow" analysis
     try:
         with analysis.photo.open("rb") as handle:
             data = handle.read()
@@ -97,6 +123,8 @@ def analysis_process(*, analysis_id: uuid.UUID | str) -> Analysis | None:
         return analysis_fail(analysis=analysis, reason=f"The photo could not be read: {exc}.")
     except (UnknownModelError, UnknownDetectorError, ModelFileError) as exc:
         return analysis_fail(analysis=analysis, reason=str(exc))
+    except SoftTimeLimitExceeded:
+        return analysis_fail(analysis=analysis, reason=TIME_LIMIT_REASON)
     except Exception:  # a bug or resource problem: keep the reason readable, the details in the log
         logger.exception("analysis %s failed", analysis.id)
         return analysis_fail(analysis=analysis, reason="An internal error stopped the analysis.")
@@ -157,7 +185,7 @@ def analysis_fail_stale(*, owner: User | None = None) -> int:
     if owner is not None:
         stale = stale.filter(owner=owner)
     return stale.update(status=Analysis.Status.FAILED, finished_at=timezone.now(),
-                        error="The analysis did not finish in time; please upload the photo again.")
+                        error=STALE_REASON)
 
 
 def _delete_files(analyses: Iterable[Analysis]) -> None:
@@ -202,3 +230,39 @@ def live_session_save(*, owner: User, summary: dict) -> LiveSession | None:
 def live_session_delete(*, owner: User, session_id: uuid.UUID | str) -> int:
     deleted, _ = LiveSession.objects.filter(owner=owner, id=session_id).delete()
     return deleted
+
+
+def analysis_fail_unfinished(*, analysis_id: uuid.UUID | str, reason: str) -> Analysis | None:
+    """Fail the analysis unless it already finished (a task's last word when it is stopped)."""
+    with transaction.atomic():
+        analysis = Analysis.objects.select_for_update().filter(id=analysis_id).first()
+        if analysis is None or analysis.is_finished:
+            return analysis
+        return analysis_fail(analysis=analysis, reason=reason)
+
+
+def analysis_discard_unkept_photos() -> int:
+    """Delete stored photos of finished analyses whose owner does not keep photos (e.g. failed ones)."""
+    discarded = 0
+    candidates = Analysis.objects.filter(
+        owner__keep_photos=False, status__in=[Analysis.Status.DONE, Analysis.Status.FAILED], photo_discarded=False,
+    ).exclude(photo="", thumbnail="")
+    for analysis_id in candidates.values_list("id", flat=True)[:1000]:  # bounded per sweep; the next one goes on
+        with transaction.atomic():
+            analysis = Analysis.objects.select_for_update().filter(id=analysis_id).first()
+            if analysis is None or analysis.owner.keep_photos:
+                continue
+            _discard_photo(analysis)
+            analysis.save(update_fields=["photo", "thumbnail", "photo_discarded"])
+            discarded += 1
+    return discarded
+
+
+def analysis_sweep() -> dict[str, int]:
+    """The periodic job (Celery beat in the scaled profile, `manage.py sweep_analyses` elsewhere).
+
+    Analyses pending or running past `FER_ANALYSIS_TIMEOUT_SECONDS` (worker gone for good, task
+    lost with the broker) end as failed with a reason; photos that their owner chose not to keep
+    and that are still stored are deleted.
+    """
+    return {"failed_stale": analysis_fail_stale(), "photos_discarded": analysis_discard_unkept_photos()}

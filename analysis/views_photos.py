@@ -13,6 +13,7 @@ from django.views.generic import TemplateView
 from analysis import selectors, services
 from analysis.annotate import annotated_jpeg
 from analysis.choices import UnknownChoice, default_model, model_catalogue
+from analysis.dispatch import QueueUnavailable
 from analysis.models import Analysis
 from analysis.validation import InvalidUpload, check_image
 from ml.detection import DETECTORS
@@ -62,13 +63,18 @@ class AnalyzeView(TemplateView):
                 analysis = services.analysis_create(owner=request.user, image=checked, model=model, detector=detector)
             except (InvalidUpload, UnknownChoice) as exc:
                 results.append({"name": upload.name, "ok": False, "code": exc.code, "error": exc.message})
+            except QueueUnavailable as exc:  # broker down: nothing was stored for this file
+                results.append({"name": upload.name, "ok": False, "code": exc.code,
+                                "error": f"{upload.name}: {exc.message}"})
             else:
                 results.append({"name": upload.name, "ok": True, **status_payload(analysis)})
         for upload in files[MAX_FILES_PER_UPLOAD:]:
             results.append({"name": upload.name, "ok": False, "code": "too_many_files",
                             "error": f"{upload.name}: at most {MAX_FILES_PER_UPLOAD} photos per upload."})
         if request.headers.get("Accept", "").startswith("application/json"):
-            return JsonResponse({"results": results}, status=200 if any(r["ok"] for r in results) else 400)
+            busy = any(r.get("code") == "busy" for r in results)
+            status_code = 200 if any(r["ok"] for r in results) else (503 if busy else 400)
+            return JsonResponse({"results": results}, status=status_code)
         for r in results:
             (messages.success if r["ok"] else messages.error)(
                 request, f"{r['name']}: queued for analysis." if r["ok"] else r["error"])

@@ -126,6 +126,39 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
+# Uploads go to GPU hosts, live frames to low-latency workers: each queue has its own worker command (Procfile).
+CELERY_TASK_ROUTES = {
+    "analysis.analyse_photo": {"queue": "gpu"},
+    "analysis.live_frame": {"queue": "realtime"},
+    "analysis.sweep": {"queue": "celery"},
+}
+# Per-task limits (prefork pool only: the threads/solo pools cannot enforce them). The soft limit lets the
+# analysis be marked failed with a reason; the hard limit kills a wedged child, whose task is then redelivered.
+FER_LIVE_SOFT_TIME_LIMIT = env.int("FER_LIVE_SOFT_TIME_LIMIT", default=10)
+CELERY_TASK_ANNOTATIONS = {
+    "analysis.live_frame": {"soft_time_limit": FER_LIVE_SOFT_TIME_LIMIT, "time_limit": FER_LIVE_SOFT_TIME_LIMIT + 5},
+    "analysis.sweep": {"soft_time_limit": 60, "time_limit": 90},
+}
+# Redis redelivers a task whose worker vanished (kill -9, lost host) once it has been unacknowledged this long:
+# it must exceed the hard time limit, or a slow but healthy task would run twice.
+FER_BROKER_VISIBILITY_TIMEOUT = env.int("FER_BROKER_VISIBILITY_TIMEOUT", default=CELERY_TASK_TIME_LIMIT + 120)
+# Workers look for such tasks every FER_BROKER_RESTORE_INTERVAL_S (kombu scans only every Nth time by default,
+# which would add minutes; one small sorted-set query per interval is cheap).
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": FER_BROKER_VISIBILITY_TIMEOUT,
+    "unacked_restore_interval": env.int("FER_BROKER_RESTORE_INTERVAL_S", default=10),
+    "unacked_restore_throttle": 1,
+}
+# A broker that is down must not hang the upload request: give up after about a second and answer "busy".
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.3, "interval_max": 0.5}
+CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT", default=2.0)
+# Celery beat: stuck analyses and photo retention (analysis.sweep), see docs/scaled.md.
+FER_SWEEP_INTERVAL_S = env.int("FER_SWEEP_INTERVAL_S", default=60)
+CELERY_BEAT_SCHEDULE = {
+    "analysis-sweep": {"task": "analysis.sweep", "schedule": float(FER_SWEEP_INTERVAL_S)},
+}
+# Load the default model in each worker process when it starts (in the child, after fork), off the task path.
+FER_WORKER_WARMUP = env.bool("FER_WORKER_WARMUP", default=True)
 
 # --- Accounts and authentication ------------------------------------------------------------------
 
@@ -194,10 +227,18 @@ FER_TASK_MODE = env.str("FER_TASK_MODE", default="thread" if PROFILE.celery["tas
 FER_INPROCESS_WORKERS = env.int("FER_INPROCESS_WORKERS", default=1)
 # Pending or running longer than this: marked failed with a reason, never stuck.
 FER_ANALYSIS_TIMEOUT_SECONDS = env.int("FER_ANALYSIS_TIMEOUT_SECONDS", default=600)
+# A task that killed its worker this many times (hard limit, out of memory) is failed, not retried forever.
+FER_ANALYSIS_MAX_ATTEMPTS = env.int("FER_ANALYSIS_MAX_ATTEMPTS", default=3)
+# Tests only: seconds the analysis sleeps after it is claimed, so a fault test can kill its worker mid-task.
+FER_TEST_TASK_DELAY_S = env.float("FER_TEST_TASK_DELAY_S", default=0.0)
 # Live webcam frames: size and rate per socket; how long to wait for a realtime worker (scaled).
 FER_LIVE_MAX_FRAME_BYTES = env.int("FER_LIVE_MAX_FRAME_BYTES", default=1_000_000)
 FER_LIVE_MAX_FPS = env.int("FER_LIVE_MAX_FPS", default=30)
 FER_LIVE_REMOTE_TIMEOUT_S = env.float("FER_LIVE_REMOTE_TIMEOUT_S", default=5.0)
+# Realtime workers classify faces from many streams together: up to this many faces, waiting at most this long
+# for more (only while other frames are still being decoded/detected). 1 turns batching off. See docs/scaled.md.
+FER_LIVE_BATCH_SIZE = env.int("FER_LIVE_BATCH_SIZE", default=32)
+FER_LIVE_BATCH_WAIT_MS = env.float("FER_LIVE_BATCH_WAIT_MS", default=10.0)
 # Uploaded files above this are streamed to a temporary file instead of held in memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import cv2
 import numpy as np
@@ -15,6 +16,9 @@ import numpy as np
 from ml.crops import crop_faces
 from ml.detection import Box, get_detector
 from ml.registry import get_classifier
+
+if TYPE_CHECKING:
+    from ml.classifiers import Classifier
 
 JPEG_MAGIC = b"\xff\xd8\xff"
 
@@ -45,11 +49,13 @@ class FrameResult:
         return cls(boxes, probabilities, data["width"], data["height"], data["ms"])
 
 
-def predict_frame(data: bytes, model: str = "fast", detector: str = "haar", max_pixels: int = 4_000_000) -> FrameResult:
+def predict_frame(data: bytes, model: str = "fast", detector: str = "haar", max_pixels: int = 4_000_000,
+                  classifier: Classifier | None = None) -> FrameResult:
+    """`classifier` overrides the registry's (e.g. a MicroBatcher that batches across streams)."""
     started = time.perf_counter()
     if not data.startswith(JPEG_MAGIC):
         raise FrameError("not_jpeg", "Frames must be JPEG images.")
-    classifier = get_classifier(model)
+    classifier = classifier or get_classifier(model)
     frame = cv2.imdecode(np.frombuffer(data, dtype=np.uint8), cv2.IMREAD_COLOR)
     if frame is None:
         raise FrameError("invalid_frame", "The frame could not be decoded as a JPEG image.")

@@ -26,6 +26,9 @@ ENSEMBLE_CANDIDATES = ("vgg16", "resnet50", "fast")
 
 _cache: dict[str, Classifier] = {}
 _lock = threading.Lock()
+# Serialises first loads, so a warm-up thread and a task asking at once load the weights once (re-entrant:
+# an ensemble loads its members inside its own load).
+_load_lock = threading.RLock()
 
 
 class UnknownModelError(ValueError):
@@ -84,13 +87,16 @@ def get_classifier(name: str = DEFAULT_MODEL) -> Classifier:
     # Imported here: listing and validating models must not pull Keras into web processes.
     from ml.classifiers import EnsembleClassifier, KerasClassifier
 
-    members = ensemble_members(name)
-    if members is not None:
-        classifier: Classifier = EnsembleClassifier(name, [get_classifier(m) for m in members])
-    else:
-        classifier = KerasClassifier(model_dirs()[name])
-    with _lock:
-        return _cache.setdefault(name, classifier)
+    with _load_lock:
+        if name in _cache:
+            return _cache[name]
+        members = ensemble_members(name)
+        if members is not None:
+            classifier: Classifier = EnsembleClassifier(name, [get_classifier(m) for m in members])
+        else:
+            classifier = KerasClassifier(model_dirs()[name])
+        with _lock:
+            return _cache.setdefault(name, classifier)
 
 
 def describe(name: str) -> dict[str, Any]:

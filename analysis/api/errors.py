@@ -20,9 +20,11 @@ from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
 from analysis.choices import UnknownChoice
+from analysis.dispatch import BUSY_MESSAGE, QueueUnavailable, broker_errors
 from analysis.validation import InvalidUpload
 
 logger = logging.getLogger(__name__)
+BUSY_RETRY_AFTER_S = 5
 
 # Every code the API returns, with its HTTP status (the docs and tests use this table).
 ERROR_CODES: dict[str, tuple[int, str]] = {
@@ -52,6 +54,8 @@ ERROR_CODES: dict[str, tuple[int, str]] = {
     "unsupported_media_type": (415, "The request's Content-Type is not accepted by this endpoint."),
     "locked_out": (429, "Too many failed sign-ins for this username from this address; wait and retry."),
     "throttled": (429, "Too many requests; retry after `Retry-After` seconds."),
+    "busy": (503, "The analysis service (task queue) is unreachable for a moment; nothing was stored. Retry after "
+                  "`Retry-After` seconds."),
 }
 
 
@@ -95,6 +99,11 @@ def classify(exc: Exception) -> tuple[int, str, str, dict, dict] | None:
     """(status, code, message, details, headers) for a known exception, None for a bug."""
     if isinstance(exc, APIError):
         return exc.status_code, exc.error_code, exc.message, exc.details, {}
+    if isinstance(exc, QueueUnavailable):
+        return 503, "busy", exc.message, {"retry_after": BUSY_RETRY_AFTER_S}, {"Retry-After": str(BUSY_RETRY_AFTER_S)}
+    if isinstance(exc, broker_errors()):  # e.g. Redis down under the throttle's cache: busy, not a 500
+        logger.warning("Redis or the broker is unreachable: %s", exc)
+        return 503, "busy", BUSY_MESSAGE, {"retry_after": BUSY_RETRY_AFTER_S}, {"Retry-After": str(BUSY_RETRY_AFTER_S)}
     if isinstance(exc, InvalidUpload):
         return exc.status, exc.code, exc.message, {}, {}
     if isinstance(exc, UnknownChoice):

@@ -25,6 +25,7 @@ from analysis.api import examples, schema  # noqa: F401  (schema: registers the 
 from analysis.api import serializers as s
 from analysis.api.errors import APIError, error_body
 from analysis.choices import UnknownChoice, check_detector, check_model, model_catalogue
+from analysis.dispatch import QueueUnavailable
 from analysis.history_filters import RangeFilterForm
 from analysis.models import Analysis, Face
 from analysis.validation import InvalidUpload, check_image
@@ -244,6 +245,8 @@ class AnalysisListCreateView(generics.GenericAPIView):
                                            examples.VALIDATION_ERROR]),
             413: OpenApiResponse(s.ErrorSerializer, "Too large", examples=[examples.IMAGE_TOO_LARGE]),
             415: OpenApiResponse(s.ErrorSerializer, "Format not accepted", examples=[examples.UNSUPPORTED_FORMAT]),
+            503: OpenApiResponse(s.ErrorSerializer, "The task queue is unreachable (code `busy`); nothing was "
+                                 "stored: retry after `Retry-After` seconds"),
             **ERRORS_COMMON,
         },
     )
@@ -304,7 +307,7 @@ class AnalysisBatchView(generics.GenericAPIView):
                 code, analysis = _submit(request, upload, model=p.get("model"), detector=p.get("detector"),
                                          wait=p["wait"] and time.monotonic() < deadline, timeout=p["timeout"],
                                          deadline=deadline)
-            except (InvalidUpload, UnknownChoice) as exc:
+            except (InvalidUpload, UnknownChoice, QueueUnavailable) as exc:
                 item.update(status=getattr(exc, "status", 400), **error_body(exc.code, exc.message))
             else:
                 item.update(status=code, analysis=self.get_serializer(analysis).data)

@@ -14,9 +14,13 @@ QUIET_FLAGS = [
 ]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def playwright():
-    """One Playwright driver for the session (its sync API allows only one at a time)."""
+    """One Playwright driver per test module (its sync API allows only one at a time).
+
+    Module scope, not session: the driver's event loop runs in the main thread while it lives,
+    and later tests that use async_to_sync (the WebSocket consumer tests) need it gone.
+    """
     if not shutil.which(CHROMIUM) and not os.path.exists(CHROMIUM):
         pytest.fail(f"Chromium not found at {CHROMIUM}: install Debian's chromium package (.ci/run does)")
     # Playwright's sync API runs an event loop in this thread; the ORM calls the tests make
@@ -32,7 +36,7 @@ def launch(playwright, extra_args: list[str] | None = None):
     return playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=QUIET_FLAGS + (extra_args or []))
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(playwright):
     browser = launch(playwright)
     yield browser
@@ -43,6 +47,6 @@ def browser(playwright):
 def page(browser):
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
-    page.set_default_timeout(30_000)
+    page.set_default_timeout(90_000)  # generous: the first analysis loads the model on a busy machine
     yield page
     context.close()

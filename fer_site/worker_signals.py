@@ -1,0 +1,60 @@
+"""Worker start-up: warm the default model up in each process that runs tasks, after fork.
+
+Loading Keras in the parent before fork would copy a half-initialised TensorFlow runtime into
+every child (and, on a GPU host, a CUDA context that cannot survive a fork). So:
+
+- prefork pool (the default, and the only pool that enforces time limits): each child warms up
+  in `worker_process_init`, in a background thread, because that signal must return within
+  `worker_proc_alive_timeout` seconds;
+- solo / threads pools (no fork): the worker process itself warms up once it is ready.
+
+A task arriving before the warm-up ends simply waits on the registry's load lock; nothing is
+loaded twice. `FER_WORKER_WARMUP=0` turns it off (the model then loads on the first task).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from celery.signals import worker_process_init, worker_ready
+
+logger = logging.getLogger(__name__)
+
+
+def warm_up() -> None:
+    try:
+        import numpy as np
+
+        from ml.registry import DEFAULT_MODEL, get_classifier
+
+        classifier = get_classifier(DEFAULT_MODEL)
+        classifier.predict_proba(np.zeros((1, 48, 48), dtype=np.uint8))  # builds the inference graph too
+        logger.info("model %s warmed up", DEFAULT_MODEL)
+    except Exception:  # a broken model must not stop the worker: the task reports it as a failed analysis
+        logger.exception("model warm-up failed")
+
+
+def _enabled() -> bool:
+    from django.conf import settings
+
+    return settings.FER_WORKER_WARMUP
+
+
+def _start_warm_up() -> None:
+    if _enabled():
+        threading.Thread(target=warm_up, name="model-warm-up", daemon=True).start()
+
+
+@worker_process_init.connect
+def _warm_up_child(**kwargs) -> None:
+    _start_warm_up()
+
+
+@worker_ready.connect
+def _warm_up_unforked(sender=None, **kwargs) -> None:
+    # sender is the worker's consumer; its controller knows the pool class.
+    pool_cls = getattr(getattr(sender, "controller", None), "pool_cls", None)
+    if pool_cls is None or "prefork" in getattr(pool_cls, "__module__", ""):
+        return  # prefork: the children warm up themselves
+    _start_warm_up()
