@@ -73,6 +73,30 @@ def bench_throughput(model: str, batch_sizes: list[int], seconds: float) -> dict
     return {"model": model, "faces_per_s": rates}
 
 
+def _record(report: dict) -> None:
+    """Store each model's figures in its card, with the machine and the command that made them."""
+    import os
+    import platform
+
+    from ml import registry
+    from ml.model_card import ModelCard
+
+    machine = f"{platform.machine()}, {os.cpu_count()} CPU cores, Keras backend {report['backend']}"
+    for row in report["throughput"]:
+        if registry.ensemble_members(row["model"]) is not None:
+            continue
+        directory = registry.model_dirs()[row["model"]]
+        card = ModelCard.load(directory)
+        card.metrics["bench"] = {
+            "machine": machine,
+            "command": "python -m ml.bench --write-card",
+            "faces_per_s": row["faces_per_s"],
+            "pipeline_ms": {p["detector"]: p["ms"] for p in report["pipeline"] if p["model"] == row["model"]},
+            "peak_rss_mb_all_models": report["peak_rss_mb"],
+        }
+        card.save(directory)
+
+
 def main(argv: list[str] | None = None) -> int:
     from ml.detection import DETECTORS
     from ml.registry import available_names
@@ -87,6 +111,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seconds", type=float, default=3.0, help="time per throughput measurement")
     p.add_argument("--throughput-only", action="store_true", help="skip the photo pipeline (GPU runs)")
     p.add_argument("--json", action="store_true")
+    p.add_argument("--write-card", action="store_true", help="record the figures in each model's card")
     args = p.parse_args(argv)
 
     import keras
@@ -100,6 +125,8 @@ def main(argv: list[str] | None = None) -> int:
             report["pipeline"].append(bench_pipeline(photo, model, detector, args.repeats))
     report["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     report["models_loaded"] = models
+    if args.write_card:
+        _record(report)
     if args.json:
         print(json.dumps(report, indent=2))
         return 0
