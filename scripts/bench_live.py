@@ -61,7 +61,7 @@ async def stream(url: str, cookie: str, frame: bytes, seconds: float, fps: float
     parsed = urllib.parse.urlparse(url)
     ws_url = f"ws://{parsed.netloc}/ws/live/"
     latencies: list[float] = []
-    errors = 0
+    errors = without_face = 0
     async with connect(ws_url, additional_headers={"Cookie": f"sessionid={cookie}"}, origin=url,
                        max_size=2**22) as socket:
         assert json.loads(await socket.recv())["type"] == "ready"
@@ -72,6 +72,7 @@ async def stream(url: str, cookie: str, frame: bytes, seconds: float, fps: float
             message = json.loads(await asyncio.wait_for(socket.recv(), 120))  # the first frame loads the model
             if message["type"] == "prediction":
                 latencies.append((time.monotonic() - sent) * 1000)
+                without_face += not message["faces"]  # the frame has one face: count misses
             else:
                 errors += 1
             pause = 1 / fps - (time.monotonic() - sent)
@@ -80,7 +81,8 @@ async def stream(url: str, cookie: str, frame: bytes, seconds: float, fps: float
         elapsed = time.monotonic() - started
         await socket.send(json.dumps({"type": "stop"}))
         await asyncio.wait_for(socket.recv(), 30)
-    results.update(predictions=len(latencies), seconds=elapsed, errors=errors, latencies=latencies)
+    results.update(predictions=len(latencies), seconds=elapsed, errors=errors, latencies=latencies,
+                   without_face=without_face)
 
 
 def rss_mb(pid: int | None) -> float | None:
@@ -111,7 +113,8 @@ async def main_async(args: argparse.Namespace) -> int:
         lat = sorted(r["latencies"])
         all_latencies += lat
         print(f"  stream {i}: {r['predictions'] / r['seconds']:.1f} predictions/s, latency p50 "
-              f"{statistics.median(lat):.0f} ms, p95 {lat[int(0.95 * (len(lat) - 1))]:.0f} ms, errors {r['errors']}")
+              f"{statistics.median(lat):.0f} ms, p95 {lat[int(0.95 * (len(lat) - 1))]:.0f} ms, errors {r['errors']}, "
+              f"predictions with no face found {r['without_face']}")
     all_latencies.sort()
     total = sum(r["predictions"] for r in results) / max(r["seconds"] for r in results)
     print(f"  all: {total:.1f} predictions/s, latency p50 {statistics.median(all_latencies):.0f} ms, "
