@@ -8,11 +8,17 @@ scaling, so callers never need to know a model's normalisation. Output: softmax 
   whose first convolution is narrower than the second (48-64, 96-128, 192-256), with batch
   norm, global average pooling and dropout. Against the plain 32-64-128-256 design it keeps
   the final width and runs about 1.6x faster on 2 CPU cores.
-- `vgg16`, `resnet50`: the seed project's models: a Keras applications backbone +
-  GlobalAveragePooling2D + Dropout(0.2) + Dense(7, softmax). At 48 px their ImageNet stems pool
-  the map down to 1x1 (VGG16) or 2x2 (ResNet50), so `input_size` can upscale the face (96 px by
-  default) to keep useful spatial resolution; `imagenet=True` loads ImageNet weights for users
-  who have internet (3 channels required).
+- `vgg16`: the VGG16 layout (13 3x3 convolutions in blocks of 64x2, 128x2, 256x3, 512x3,
+  512x3) with batch norm after every convolution, as the from-scratch FER2013 recipes that pass
+  72% use (anchors.md); Keras' own VGG16 has no batch norm and stalls from scratch. At 48 px it
+  pools after blocks 1-4 only, so block 5 still sees a 3x3 map, then global average pooling,
+  dropout and the softmax.
+- `resnet50`: Keras applications ResNet50 (its ImageNet stem: 7x7 stride 2 and max-pool). The
+  model doubles the 48 px face to 96 px and repeats it to three channels itself, on the device
+  that runs it, so its stages see 24, 12, 6 and 3 px maps; `imagenet=True` loads ImageNet
+  weights for users who have internet.
+
+All three take (48, 48, 1) by default, so every model reads the same crops.
 """
 
 from __future__ import annotations
@@ -28,10 +34,8 @@ __all__ = ["ARCHITECTURES", "InputSpec", "build", "default_input_spec"]
 
 
 def default_input_spec(arch: str) -> InputSpec:
-    if arch == "fast":
+    if arch in ARCHITECTURES:
         return InputSpec(48, 1)
-    if arch in ("vgg16", "resnet50"):
-        return InputSpec(96, 3)
     raise ValueError(f"unknown architecture {arch!r}; choose one of {', '.join(ARCHITECTURES)}")
 
 
@@ -57,37 +61,54 @@ def build_fast(spec: InputSpec, dropout: float = 0.3) -> keras.Model:
     return keras.Model(inputs, outputs, name="fast")
 
 
-def build_backbone_model(arch: str, spec: InputSpec, imagenet: bool = False, dropout: float = 0.2) -> keras.Model:
-    if imagenet and spec.channels != 3:
-        raise ValueError("ImageNet weights need 3-channel input")
+VGG16_BLOCKS = ((64, 2), (128, 2), (256, 3), (512, 3), (512, 3))
+
+
+def build_vgg16(spec: InputSpec, dropout: float = 0.3) -> keras.Model:
     inputs = keras.Input((spec.size, spec.size, spec.channels), name="face")
-    if arch == "vgg16":
-        backbone_cls, preprocess = keras.applications.VGG16, keras.applications.vgg16.preprocess_input
-    elif arch == "resnet50":
-        backbone_cls, preprocess = keras.applications.ResNet50, keras.applications.resnet50.preprocess_input
-    else:
-        raise ValueError(f"unknown backbone {arch!r}")
-    backbone = backbone_cls(
-        include_top=False,
-        weights="imagenet" if imagenet else None,
-        input_shape=(spec.size, spec.size, spec.channels),
-    )
-    # Both expect caffe-style input: BGR 0-255 minus the ImageNet means. Grey stays grey.
-    x = preprocess(inputs) if spec.channels == 3 else inputs
-    x = backbone(x)
+    x = layers.Rescaling(1.0 / 255.0, name="scale")(inputs)
+    # Pool while the map is at least 6 px: 48 px input -> 24, 12, 6, 3 (block 5 unpooled).
+    side = spec.size
+    for block, (filters, convs) in enumerate(VGG16_BLOCKS, start=1):
+        for conv in range(1, convs + 1):
+            x = _conv_bn(x, filters, f"block{block}_conv{conv}")
+        if block < len(VGG16_BLOCKS) and side >= 6:
+            x = layers.MaxPooling2D(name=f"block{block}_pool")(x)
+            side //= 2
     x = layers.GlobalAveragePooling2D(name="gap")(x)
     x = layers.Dropout(dropout, name="dropout")(x)
     outputs = layers.Dense(NUM_CLASSES, activation="softmax", dtype="float32", name="emotion")(x)
-    return keras.Model(inputs, outputs, name=arch)
+    return keras.Model(inputs, outputs, name="vgg16")
+
+
+def build_resnet50(spec: InputSpec, imagenet: bool = False, dropout: float = 0.2, upscale: int = 2) -> keras.Model:
+    inputs = keras.Input((spec.size, spec.size, spec.channels), name="face")
+    x = inputs
+    if upscale > 1:  # the ImageNet stem divides by 4 before the first stage
+        x = layers.UpSampling2D(upscale, interpolation="bilinear", name="upscale")(x)
+    if spec.channels == 1:
+        x = layers.Concatenate(name="grey_to_rgb")([x, x, x])
+    side = spec.size * upscale
+    backbone = keras.applications.ResNet50(
+        include_top=False, weights="imagenet" if imagenet else None, input_shape=(side, side, 3)
+    )
+    # Caffe-style input as the backbone expects: BGR 0-255 minus the ImageNet means. Grey stays grey.
+    x = backbone(keras.applications.resnet50.preprocess_input(x))
+    x = layers.GlobalAveragePooling2D(name="gap")(x)
+    x = layers.Dropout(dropout, name="dropout")(x)
+    outputs = layers.Dense(NUM_CLASSES, activation="softmax", dtype="float32", name="emotion")(x)
+    return keras.Model(inputs, outputs, name="resnet50")
 
 
 def build(arch: str, spec: InputSpec | None = None, imagenet: bool = False) -> keras.Model:
     """Build an untrained classifier of the named architecture."""
     spec = spec or default_input_spec(arch)
-    if arch == "fast":
-        if imagenet:
-            raise ValueError("the fast model has no ImageNet weights")
+    if arch == "fast" and not imagenet:
         return build_fast(spec)
-    if arch in ("vgg16", "resnet50"):
-        return build_backbone_model(arch, spec, imagenet=imagenet)
+    if imagenet and arch != "resnet50":
+        raise ValueError("only resnet50 has ImageNet weights (vgg16 here is VGG16 with batch norm)")
+    if arch == "vgg16":
+        return build_vgg16(spec)
+    if arch == "resnet50":
+        return build_resnet50(spec, imagenet=imagenet)
     raise ValueError(f"unknown architecture {arch!r}; choose one of {', '.join(ARCHITECTURES)}")

@@ -14,7 +14,7 @@ import numpy as np
 
 from ml.model_card import WEIGHTS_FILE, ModelCard, ModelFileError
 from ml.preprocessing import faces_to_input
-from ml.weights_io import COMPACT_FILE, compact_parts, load_compact
+from ml.weights_io import FORMATS, compact_parts, load_compact
 
 MAX_BATCH = 256
 
@@ -51,7 +51,7 @@ class KerasClassifier:
 
 
 def load_model_weights(model, directory: Path) -> None:
-    """Load `model.weights.h5`, or else the float16 compact files, from a model directory."""
+    """Load `model.weights.h5`, or else the compact (float16 or int8) files, from a model directory."""
     h5 = directory / WEIGHTS_FILE
     try:
         if h5.is_file():
@@ -59,7 +59,7 @@ def load_model_weights(model, directory: Path) -> None:
         elif compact_parts(directory):
             load_compact(model, directory)
         else:
-            raise ModelFileError(f"model weights not found: {h5} (nor {directory / COMPACT_FILE})")
+            raise ModelFileError(f"model weights not found: {h5} (nor {' or '.join(FORMATS.values())})")
     except ModelFileError:
         raise
     except Exception as exc:  # h5py/keras/numpy raise many types for a damaged file

@@ -1,23 +1,26 @@
-"""`python -m ml.export MODEL_DIR OUT_DIR`: copy a model directory with float16 (split) weights.
+"""`python -m ml.export MODEL_DIR OUT_DIR`: copy a model directory with compact (split) weights.
 
 For bringing GPU-trained models back (files of at most 16 MiB) and for shipping them compactly:
-writes the card, the training log and `weights-f16.npz[.NNN]`, then reloads the result and
-checks its predictions against the float32 model.
+writes the card, the training log and `weights-f16.npz[.NNN]` (or `weights-int8.npz[.NNN]` with
+`--format int8`), then reloads the result and checks its predictions against the float32 model.
+With `--validate DATA`, it also measures both on the training run's validation hold-out (same
+fraction and seed as the card's recipe) and records the compact copy's accuracy in its card.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import shutil
 import sys
 from pathlib import Path
 
 import numpy as np
 
-from ml.weights_io import DEFAULT_PART_BYTES, save_compact
+from ml.weights_io import DEFAULT_PART_BYTES, FORMATS, save_compact
 
 
-def export(model_dir: Path, out_dir: Path, part_bytes: int = DEFAULT_PART_BYTES) -> float:
+def export(model_dir: Path, out_dir: Path, part_bytes: int = DEFAULT_PART_BYTES, fmt: str = "float16") -> float:
     """Write the compact copy; return the largest probability difference it causes."""
     from ml.classifiers import KerasClassifier
 
@@ -26,10 +29,29 @@ def export(model_dir: Path, out_dir: Path, part_bytes: int = DEFAULT_PART_BYTES)
     for name in ("card.json", "training_log.json"):
         if (model_dir / name).is_file() and model_dir.resolve() != out_dir.resolve():
             shutil.copy2(model_dir / name, out_dir / name)
-    save_compact(source.model, out_dir, part_bytes)
+    save_compact(source.model, out_dir, part_bytes, fmt)
     faces = np.random.default_rng(0).integers(0, 256, size=(16, 48, 48), dtype=np.uint8)
     compact = KerasClassifier(out_dir)
     return float(np.abs(compact.predict_proba(faces) - source.predict_proba(faces)).max())
+
+
+def validate(model_dir: Path, out_dir: Path, data_path: str, fmt: str) -> dict[str, float]:
+    """Accuracy of the float32 and compact weights on the card's validation hold-out."""
+    from ml.classifiers import KerasClassifier
+    from ml.datasets import load, split_validation
+    from ml.model_card import ModelCard
+
+    card = ModelCard.load(out_dir)
+    recipe = card.training.get("recipe", {})
+    _, val = split_validation(load(data_path, None), recipe.get("val_fraction", 0.1), seed=recipe.get("seed", 0))
+    result = {}
+    for label, directory in (("float32", model_dir), (fmt, out_dir)):
+        predicted = KerasClassifier(directory).predict_proba(val.x).argmax(axis=1)
+        result[label] = round(float((predicted == val.y).mean()), 4)
+    card.metrics.setdefault("validation", {})[f"accuracy_{fmt}"] = result[fmt]
+    card.training["weights_format"] = fmt
+    card.save(out_dir)
+    return result
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -38,12 +60,16 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("model_dir", type=Path)
     p.add_argument("out_dir", type=Path)
     p.add_argument("--part-mib", type=float, default=DEFAULT_PART_BYTES / 2**20)
+    p.add_argument("--format", choices=tuple(FORMATS), default="float16")
+    p.add_argument("--validate", metavar="DATA", help="the training data: measure both on its validation hold-out")
     args = p.parse_args(argv)
     if (args.out_dir / "model.weights.h5").exists():
         print(f"error: {args.out_dir} already holds float32 weights; choose an empty directory", file=sys.stderr)
         return 2
-    diff = export(args.model_dir, args.out_dir, int(args.part_mib * 2**20))
-    print(f"Wrote {args.out_dir}; largest probability change from float16: {diff:.5f}")
+    diff = export(args.model_dir, args.out_dir, int(args.part_mib * 2**20), args.format)
+    print(f"Wrote {args.out_dir}; largest probability change from {args.format}: {diff:.5f}")
+    if args.validate:
+        print(f"Validation accuracy: {json.dumps(validate(args.model_dir, args.out_dir, args.validate, args.format))}")
     return 0
 
 

@@ -31,6 +31,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--mixed-precision", action="store_true", help="bfloat16 compute (GPU)")
     p.add_argument("--init-weights", help="model directory whose weights to start from (continue a run)")
     p.add_argument("--workers", type=int, default=1, help="threads preparing batches")
+    p.add_argument("--no-checkpoints", action="store_true",
+                   help="no per-epoch resumable checkpoint; best weights written once at the end (GPU runs)")
+    p.add_argument("--no-progress-bar", action="store_true", help="one line per epoch instead of a progress bar")
     p.add_argument("--limit", type=int, help="use only N randomly chosen faces (rehearsals)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint if present")
@@ -57,6 +60,7 @@ def main(argv: list[str] | None = None) -> int:
         val_fraction=args.val_fraction, budget_minutes=args.budget_minutes, seed=args.seed,
         input_size=args.input_size, channels=args.channels, imagenet=args.imagenet,
         mixed_precision=args.mixed_precision, init_weights=args.init_weights, workers=args.workers,
+        checkpoints=not args.no_checkpoints, progress_bar=not args.no_progress_bar,
     )
     card = train(cfg, data, args.out, data_source=f"{args.data} ({args.usage})", resume=args.resume, name=args.name)
     print(f"Wrote {args.out}: best validation accuracy {card.metrics['validation']['accuracy']:.4f} "

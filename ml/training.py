@@ -50,6 +50,11 @@ class TrainConfig:
     mixed_precision: bool = False
     init_weights: str | None = None  # a model directory to start from (continuing an earlier run)
     workers: int = 1  # threads preparing batches (OpenCV releases the GIL)
+    # A resumable checkpoint after every epoch (the whole model with its optimizer state) and the best
+    # weights written as soon as they improve. Off on a GPU, where an epoch takes seconds and no run
+    # is resumed: the best weights are then kept in memory and written once, at the end.
+    checkpoints: bool = True
+    progress_bar: bool = True  # off: one line per epoch (logs of runs side by side stay readable)
     augment: AugmentConfig = field(default_factory=AugmentConfig)
 
     def input_spec(self) -> InputSpec:
@@ -132,21 +137,24 @@ class ProgressAndCheckpoints(keras.callbacks.Callback):
     """Progress bar (loss, accuracy, images/s); best weights; a resumable checkpoint per epoch."""
 
     def __init__(self, out: Path, steps: int, batch_size: int, clock: RunClock, history: list[dict], best: float,
-                 schedule: BudgetCosineSchedule):
+                 schedule: BudgetCosineSchedule, checkpoints: bool = True, progress_bar: bool = True,
+                 label: str = ""):
         super().__init__()
         self.out, self.steps, self.batch_size, self.clock = out, steps, batch_size, clock
-        self.schedule = schedule
+        self.schedule, self.checkpoints, self.progress_bar, self.label = schedule, checkpoints, progress_bar, label
         self.history, self.best = history, best
+        self.best_weights: list | None = None
 
     def on_epoch_begin(self, epoch: int, logs=None) -> None:
-        print(f"Epoch {epoch + 1}/{self.params['epochs']}")
-        self.bar = keras.utils.Progbar(self.steps, stateful_metrics=["loss", "accuracy", "img/s", "lr"])
+        if self.progress_bar:
+            print(f"Epoch {epoch + 1}/{self.params['epochs']}")
+            self.bar = keras.utils.Progbar(self.steps, stateful_metrics=["loss", "accuracy", "img/s", "lr"])
         self.epoch_start, self.seen = time.monotonic(), 0
 
     def on_train_batch_end(self, batch: int, logs=None) -> None:
         self.seen += self.batch_size
         # Reading metrics forces a device sync: refresh the bar every 10 batches only.
-        if (batch + 1) % 10 and batch + 1 != self.steps:
+        if not self.progress_bar or ((batch + 1) % 10 and batch + 1 != self.steps):
             return
         logs = logs or {}
         rate = self.seen / max(1e-9, time.monotonic() - self.epoch_start)
@@ -172,17 +180,28 @@ class ProgressAndCheckpoints(keras.callbacks.Callback):
         improved = val_acc > self.best
         if improved:
             self.best = val_acc
-            self.model.save_weights(self.out / WEIGHTS_FILE)
-        ckpt = self.out / CHECKPOINT_DIR
-        ckpt.mkdir(exist_ok=True)
-        self.model.save(ckpt / RESUME_MODEL)
-        state = {"epoch": epoch + 1, "elapsed_s": self.clock.elapsed(), "best_val_accuracy": self.best,
-                 "history": self.history}
-        (ckpt / RESUME_STATE).write_text(json.dumps(state, indent=1))
+            if self.checkpoints:
+                self.model.save_weights(self.out / WEIGHTS_FILE)
+            else:
+                self.best_weights = self.model.get_weights()
+        if self.checkpoints:
+            ckpt = self.out / CHECKPOINT_DIR
+            ckpt.mkdir(exist_ok=True)
+            self.model.save(ckpt / RESUME_MODEL)
+            state = {"epoch": epoch + 1, "elapsed_s": self.clock.elapsed(), "best_val_accuracy": self.best,
+                     "history": self.history}
+            (ckpt / RESUME_STATE).write_text(json.dumps(state, indent=1))
         print(
-            f"epoch {epoch + 1}: val_accuracy {val_acc:.4f} (best {self.best:.4f}{', saved' if improved else ''}), "
-            f"{record['images_per_s']} img/s, {seconds:.0f} s"
+            f"{self.label}epoch {epoch + 1}: loss {logs.get('loss', 0):.4f} accuracy {logs.get('accuracy', 0):.4f} "
+            f"val_accuracy {val_acc:.4f} (best {self.best:.4f}{', saved' if improved else ''}), "
+            f"{record['images_per_s']} img/s, {seconds:.1f} s, lr {self.schedule.current_lr:.5f}"
         )
+
+    def write_best_weights(self) -> None:
+        """Write the in-memory best weights (runs without checkpoints)."""
+        if self.best_weights is not None:
+            self.model.set_weights(self.best_weights)
+            self.model.save_weights(self.out / WEIGHTS_FILE)
 
 
 def _optimizer(cfg: TrainConfig) -> keras.optimizers.Optimizer:
@@ -234,12 +253,15 @@ def train(cfg: TrainConfig, data: Dataset, out: str | Path, *, data_source: str 
         cfg.budget_minutes * 60 if cfg.budget_minutes else None, clock,
     )
     schedule.step = start_epoch * steps
-    progress = ProgressAndCheckpoints(out, steps, cfg.batch_size, clock, history, best, schedule)
+    progress = ProgressAndCheckpoints(out, steps, cfg.batch_size, clock, history, best, schedule,
+                                      checkpoints=cfg.checkpoints, progress_bar=cfg.progress_bar,
+                                      label="" if cfg.progress_bar else f"{cfg.arch} ")
     print(f"Training {cfg.arch} ({model.count_params():,} parameters) on {len(train_set)} faces, "
           f"validating on {len(val_set)}; backend {keras.config.backend()}.")
     if start_epoch < cfg.epochs:
         model.fit(batches, validation_data=val_batches, epochs=cfg.epochs, initial_epoch=start_epoch,
                   callbacks=[schedule, progress], verbose=0)
+        progress.write_best_weights()
 
     best_epoch = max(history, key=lambda r: r.get("val_accuracy", -1))
     train_seconds = sum(r["seconds"] for r in history)

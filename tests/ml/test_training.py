@@ -4,8 +4,10 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from ml.classifiers import KerasClassifier
+from ml.datasets import Dataset, split_validation
 from ml.model_card import ModelCard
 from ml.train import main as train_main
 from tests.ml.conftest import write_csv
@@ -45,3 +47,22 @@ def test_cli_reports_bad_data(tmp_path: Path, capsys):
     bad.write_text("emotion,pixels,Usage\n1,2 3,Training\n")
     assert train_main(["--arch", "fast", "--data", str(bad), "--out", str(tmp_path / "m")]) == 2
     assert "line 2" in capsys.readouterr().err
+
+
+def test_gpu_style_run_keeps_best_weights_in_memory_and_prints_one_line_per_epoch(tmp_path: Path, faces, capsys):
+    x, y = faces
+    data = write_csv(tmp_path / "fer.csv", x, y)
+    out = tmp_path / "model"
+    assert train_main(["--arch", "fast", "--data", str(data), "--out", str(out), "--batch-size", "16",
+                       "--val-fraction", "0.25", "--epochs", "2", "--no-checkpoints", "--no-progress-bar"]) == 0
+    printed = capsys.readouterr().out
+    assert not (out / "checkpoint").exists()
+    assert (out / "model.weights.h5").is_file()
+    epoch_lines = [line for line in printed.splitlines() if line.startswith("fast epoch")]
+    assert len(epoch_lines) == 2 and all("val_accuracy" in line for line in epoch_lines)
+    card = ModelCard.load(out)
+    assert card.training["recipe"]["checkpoints"] is False
+    # The weights written at the end are the best epoch's, not the last one's.
+    _, val = split_validation(Dataset(x, y), 0.25, seed=0)
+    accuracy = float((KerasClassifier(out).predict_proba(val.x).argmax(axis=1) == val.y).mean())
+    assert accuracy == pytest.approx(card.metrics["validation"]["accuracy"], abs=1e-3)
