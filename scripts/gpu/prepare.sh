@@ -12,4 +12,4 @@ python3 -m pip download -q --no-deps --only-binary=:all: --python-version 3.12 -
   --platform manylinux2014_x86_64 -d .whl keras==3.15.1 namex==0.1.0 optree==0.20.0
 cp -f "${FER2013_ARRAYS:-../shared/datasets/fer2013/fer2013_training_arrays.npz.xz}" .data/
 du -sh .whl .data
-echo "Ready. Device call: command 'bash scripts/gpu/train_on_device.sh ARCH MINUTES', carry ['.whl', '.data']."
+echo "Ready. Device call: command 'bash scripts/gpu/train_on_device.sh "ARCH[:FORMAT] ..." MINUTES', carry ['.whl', '.data']."

@@ -1,4 +1,7 @@
-"""Store a `python -m ml.bench --json` throughput report in a model card (GPU runs)."""
+"""Store a model's row of a `python -m ml.bench --json` throughput report in its card (GPU runs).
+
+    python scripts/gpu/record_throughput.py CARD_JSON BENCH_JSON
+"""
 
 import json
 import subprocess
@@ -8,6 +11,7 @@ from pathlib import Path
 card_path, bench_path = Path(sys.argv[1]), Path(sys.argv[2])
 card = json.loads(card_path.read_text())
 bench = json.loads(bench_path.read_text())
+row = next(r for r in bench["throughput"] if r["model"] == card["name"])
 try:
     gpu = subprocess.run(["nvidia-smi", "--query-gpu=name", "--format=csv,noheader"], capture_output=True,
                          text=True, check=True).stdout.strip()
@@ -16,9 +20,9 @@ except (OSError, subprocess.CalledProcessError):
 card.setdefault("metrics", {})["throughput"] = {
     "device": gpu,
     "backend": bench["backend"],
-    "faces_per_s": bench["throughput"][0]["faces_per_s"],
+    "faces_per_s": row["faces_per_s"],
     "command": "python -m ml.bench --throughput-only --batches 64 256",
 }
 card.setdefault("training", {})["device"] = gpu
 card_path.write_text(json.dumps(card, indent=2) + "\n")
-print(f"{card['name']}: {bench['throughput'][0]['faces_per_s']} faces/s on {gpu}")
+print(f"{card['name']}: {row['faces_per_s']} faces/s on {gpu}")
