@@ -44,9 +44,20 @@ def resolve_databases(env: Mapping[str, str], *, data_dir: Path) -> dict[str, di
     url = _value(env, "DATABASE_URL")
     if url:
         config = environ.Env.db_url_config(url)
-        # Reuse connections between requests; 0 keeps Django's per-request behaviour.
-        config.setdefault("CONN_MAX_AGE", int(_value(env, "DATABASE_CONN_MAX_AGE") or 60))
-        config.setdefault("CONN_HEALTH_CHECKS", True)
+        pool_size = int(_value(env, "DATABASE_POOL_SIZE") or 10)
+        if pool_size and config["ENGINE"] == "django.db.backends.postgresql":
+            # A psycopg pool per process. Under ASGI every request runs its sync code in a thread of its
+            # own, so persistent per-thread connections pile up (50 waiting uploads exhausted PostgreSQL's
+            # 100 connections in the load test); pooled ones go back after each request. A request that
+            # finds the pool empty waits up to DATABASE_POOL_TIMEOUT seconds for one.
+            config["CONN_MAX_AGE"] = 0
+            config.setdefault("OPTIONS", {})["pool"] = {
+                "min_size": 1, "max_size": pool_size, "timeout": float(_value(env, "DATABASE_POOL_TIMEOUT") or 10),
+            }
+        else:
+            # Reuse connections between requests; 0 keeps Django's per-request behaviour.
+            config.setdefault("CONN_MAX_AGE", int(_value(env, "DATABASE_CONN_MAX_AGE") or 60))
+            config.setdefault("CONN_HEALTH_CHECKS", True)
         return {"default": config}
     return {
         "default": {

@@ -54,6 +54,21 @@ def test_database_and_redis_urls_resolve_to_scaled():
     }
 
 
+def test_postgresql_connections_are_pooled_per_process():
+    db = resolve_profile({"DATABASE_URL": PG_URL, "DATABASE_POOL_SIZE": "7"}, data_dir=DATA_DIR).databases["default"]
+
+    assert db["CONN_MAX_AGE"] == 0  # Django refuses persistent connections with a pool
+    assert db["OPTIONS"]["pool"]["max_size"] == 7
+    assert db["OPTIONS"]["pool"]["timeout"] > 0
+
+
+def test_pool_size_zero_falls_back_to_persistent_connections():
+    db = resolve_profile({"DATABASE_URL": PG_URL, "DATABASE_POOL_SIZE": "0"}, data_dir=DATA_DIR).databases["default"]
+
+    assert "pool" not in db.get("OPTIONS", {})
+    assert db["CONN_MAX_AGE"] == 60
+
+
 def test_database_url_alone_switches_only_the_database():
     profile = resolve_profile({"DATABASE_URL": PG_URL}, data_dir=DATA_DIR)
 

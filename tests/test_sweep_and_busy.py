@@ -46,6 +46,26 @@ def test_api_upload_while_broker_down_is_busy_and_stores_nothing(user, broker_do
 
 
 @pytest.mark.django_db(transaction=True)
+def test_api_answers_busy_when_no_database_connection_is_free(user, monkeypatch):
+    from django.db import OperationalError as DatabaseError
+
+    def no_connection(**kwargs):
+        raise DatabaseError("couldn't get a connection after 10.00 sec")  # what psycopg's pool reports
+
+    monkeypatch.setattr(services, "analysis_create", no_connection)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token_create(user=user, name='t').key}")
+
+    response = client.post("/api/v1/analyses/", {"image": upload("a.jpg", face_photo())}, format="multipart")
+
+    assert response.status_code == 503
+    assert response.json()["error"]["code"] == "busy"
+    assert "database" in response.json()["error"]["message"]
+    assert response["Retry-After"]
+    assert Analysis.objects.count() == 0
+
+
+@pytest.mark.django_db(transaction=True)
 def test_upload_page_while_broker_down_gives_a_per_file_busy_message(client, user, broker_down):
     client.force_login(user)
 

@@ -14,6 +14,7 @@ import logging
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation, TooManyFilesSent
+from django.db import OperationalError as DatabaseUnavailable
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -25,6 +26,8 @@ from analysis.validation import InvalidUpload
 
 logger = logging.getLogger(__name__)
 BUSY_RETRY_AFTER_S = 5
+DATABASE_BUSY_MESSAGE = ("The service is overloaded or its database is unreachable for a moment; nothing was "
+                         "stored. Retry after `Retry-After` seconds.")
 
 # Every code the API returns, with its HTTP status (the docs and tests use this table).
 ERROR_CODES: dict[str, tuple[int, str]] = {
@@ -104,6 +107,10 @@ def classify(exc: Exception) -> tuple[int, str, str, dict, dict] | None:
     if isinstance(exc, broker_errors()):  # e.g. Redis down under the throttle's cache: busy, not a 500
         logger.warning("Redis or the broker is unreachable: %s", exc)
         return 503, "busy", BUSY_MESSAGE, {"retry_after": BUSY_RETRY_AFTER_S}, {"Retry-After": str(BUSY_RETRY_AFTER_S)}
+    if isinstance(exc, DatabaseUnavailable):  # no connection (server down, pool exhausted): busy, not a 500
+        logger.warning("the database is unavailable: %s", exc)
+        return (503, "busy", DATABASE_BUSY_MESSAGE, {"retry_after": BUSY_RETRY_AFTER_S},
+                {"Retry-After": str(BUSY_RETRY_AFTER_S)})
     if isinstance(exc, InvalidUpload):
         return exc.status, exc.code, exc.message, {}, {}
     if isinstance(exc, UnknownChoice):
