@@ -10,6 +10,9 @@ every child (and, on a GPU host, a CUDA context that cannot survive a fork). So:
 
 A task arriving before the warm-up ends simply waits on the registry's load lock; nothing is
 loaded twice. `FER_WORKER_WARMUP=0` turns it off (the model then loads on the first task).
+
+At shutdown a realtime worker logs how its live frames were batched ("live batching: ..."), the
+figure behind the batching gain in `scripts/load_report.py`.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from __future__ import annotations
 import logging
 import threading
 
-from celery.signals import worker_process_init, worker_ready
+from celery.signals import worker_process_init, worker_ready, worker_shutdown
 
 logger = logging.getLogger(__name__)
 
@@ -58,3 +61,11 @@ def _warm_up_unforked(sender=None, **kwargs) -> None:
     if pool_cls is None or "prefork" in getattr(pool_cls, "__module__", ""):
         return  # prefork: the children warm up themselves
     _start_warm_up()
+
+
+@worker_shutdown.connect
+def _log_batching(**kwargs) -> None:
+    from ml.batching import stats_lines
+
+    for line in stats_lines():
+        logger.info("live batching: %s", line)

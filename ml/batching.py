@@ -120,3 +120,14 @@ def batcher_for(model: str, *, max_faces: int, max_wait_s: float) -> MicroBatche
             classifier = get_classifier(model)
             _batchers[model] = MicroBatcher(classifier.predict_proba, max_faces=max_faces, max_wait_s=max_wait_s)
         return _batchers[model]
+
+
+def stats_lines() -> list[str]:
+    """One line per model batched in this process: faces, batches, mean and largest batch."""
+    with _batchers_lock:
+        items = sorted(_batchers.items())
+    return [
+        f"model {model}: {b.stats.faces} faces in {b.stats.batches} batches "
+        f"(mean {b.stats.faces / max(1, b.stats.batches):.2f}, largest {b.stats.largest})"
+        for model, b in items
+    ]

@@ -73,7 +73,10 @@ class Uploads:
                 time.sleep(0.5)
                 continue
             elapsed_ms = (time.perf_counter() - start) * 1000
-            payload = json.loads(data) if data else {}
+            try:
+                payload = json.loads(data) if data else {}
+            except ValueError:  # an HTML error page (a server error): count it, keep the client going
+                payload = {}
             with self.lock:
                 if status in (201, 202):
                     self.latencies_ms.append(elapsed_ms)
@@ -147,6 +150,7 @@ def main() -> int:
     parser.add_argument("--fps", type=float, default=10, help="frame cap per stream")
     parser.add_argument("--wait-timeout", type=float, default=30, help="`timeout` of each upload's wait (<= 30)")
     parser.add_argument("--drain-seconds", type=float, default=120, help="how long to wait for unfinished analyses")
+    parser.add_argument("--json", metavar="FILE", help="also write the figures to FILE (scripts/load_report.py)")
     args = parser.parse_args()
 
     urls = [u.strip().rstrip("/") for u in args.url.split(",") if u.strip()]
@@ -198,7 +202,28 @@ def main() -> int:
                 print(f"  stream crashed: {r['crash']}")
     errors = sum(uploads.errors.values()) + live_errors
     print(f"errors: {errors}" + (f" {dict(uploads.errors)}" if uploads.errors else ""))
+    if args.json:
+        Path(args.json).write_text(json.dumps(report(n_users, n_streams, elapsed, lat, finals, unfinished, live,
+                                                     errors, uploads.errors), indent=2) + "\n")
     return 0 if errors == 0 and unfinished == 0 else 1
+
+
+def report(n_users: int, n_streams: int, elapsed: float, upload_ms: list[float], finals: Counter[str],
+           unfinished: int, live: list[dict], errors: int, upload_errors: Counter[str]) -> dict:
+    """The run's figures as JSON-ready data."""
+    live_ms = sorted(x for r in live for x in r["latencies"])
+    predictions = sum(r["predictions"] for r in live)
+
+    def p50_p95(values: list[float]) -> dict:
+        return {"p50": round(percentile(values, 0.5)), "p95": round(percentile(values, 0.95))} if values else {}
+
+    return {
+        "users": n_users, "streams": n_streams, "seconds": round(elapsed, 1),
+        "uploads": {"accepted": len(upload_ms), "per_s": round(len(upload_ms) / elapsed, 2),
+                    "latency_ms": p50_p95(upload_ms), "final_statuses": dict(finals), "unfinished": unfinished},
+        "live": {"predictions": predictions, "per_s": round(predictions / elapsed, 1), "latency_ms": p50_p95(live_ms)},
+        "errors": errors, "upload_errors": dict(upload_errors),
+    }
 
 
 if __name__ == "__main__":

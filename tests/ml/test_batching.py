@@ -85,3 +85,18 @@ def test_no_faces_never_reaches_the_model_and_errors_reach_every_waiter():
     assert batcher.predict_proba(np.empty((0, 48, 48), dtype=np.uint8)).shape == (0, 7)
     with pytest.raises(RuntimeError, match="exploded"):
         batcher.predict_proba(faces(1))
+
+
+def test_stats_lines_report_each_models_batches(monkeypatch):
+    from ml import batching
+
+    model = CountingModel()
+    batcher = MicroBatcher(model, max_faces=64, max_wait_s=0.1)
+    monkeypatch.setattr(batching, "_batchers", {"stand-in": batcher})
+    with batcher.caller():
+        batcher.predict_proba(faces(1, n=3))
+    with batcher.caller():
+        batcher.predict_proba(faces(2, n=1))
+
+    (line,) = batching.stats_lines()
+    assert line == f"model stand-in: 4 faces in {len(model.calls)} batches (mean {4 / len(model.calls):.2f}, largest 3)"

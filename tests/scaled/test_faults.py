@@ -12,7 +12,6 @@ import signal
 import time
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -21,7 +20,6 @@ from tests.scaled.harness import (
     BIN,
     CREATE_ANALYSIS,
     Database,
-    PrivateRedis,
     Process,
     django_shell,
     free_port,
@@ -40,14 +38,6 @@ def database() -> Iterator[Database]:
     db = Database()
     yield db
     db.drop()
-
-
-@pytest.fixture
-def private_redis(tmp_path: Path) -> Iterator[PrivateRedis]:
-    server = PrivateRedis(tmp_path)
-    server.start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture(scope="module")

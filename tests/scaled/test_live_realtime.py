@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.scaled.harness import BIN, Database, PrivateRedis, Process, free_port, scaled_env, wait_for
+from tests.scaled.harness import BIN, Database, Process, free_port, scaled_env, wait_for
 from tests.subprocess_env import REPO_ROOT, run_python
 
 pytestmark = [pytest.mark.scaled, pytest.mark.slow]
@@ -27,14 +27,6 @@ def database(tmp_path: Path) -> Iterator[Database]:
     assert run_python("manage.py", "collectstatic", "--noinput", "-v0", env=env, timeout=300).returncode == 0
     yield db
     db.drop()
-
-
-@pytest.fixture
-def private_redis(tmp_path: Path) -> Iterator[PrivateRedis]:
-    server = PrivateRedis(tmp_path)
-    server.start()
-    yield server
-    server.stop()
 
 
 @pytest.mark.timeout(400)
