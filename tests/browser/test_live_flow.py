@@ -50,16 +50,19 @@ def test_live_page_draws_predictions_and_saves_the_session(tmp_path, playwright)
 
         page.goto(url + "/live/")
         page.click("#live-start")
-        page.wait_for_function("window.liveState.predictions >= 3 && window.liveState.lastPrediction.faces.length >= 1")
-        prediction = page.evaluate("window.liveState.lastPrediction")
-        assert prediction["faces"][0]["emotion"] in prediction["faces"][0]["smoothed"]
-        drawn = page.evaluate("""() => {
+        # One check in the page, so that a later prediction (a frame where the face was missed clears
+        # the overlay) cannot slip in between reading the prediction and counting painted pixels.
+        snapshot = page.wait_for_function("""() => {
+            const s = window.liveState;
+            if (s.predictions < 3 || !s.lastPrediction || s.lastPrediction.faces.length < 1) return null;
             const c = document.getElementById('live-overlay');
             const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-            let n = 0; for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n++;
-            return n;
-        }""")
-        assert drawn > 500  # box, label and bars were painted over the video
+            let drawn = 0; for (let i = 3; i < d.length; i += 4) if (d[i] > 0) drawn++;
+            return drawn > 500 ? {prediction: s.lastPrediction, drawn} : null;
+        }""").json_value()
+        face = snapshot["prediction"]["faces"][0]
+        assert face["emotion"] in face["smoothed"]
+        assert snapshot["drawn"] > 500  # box, label and bars were painted over the video
         assert page.locator("#live-rate").inner_text() != "–"
         page.screenshot(path=str(tmp_path / "live.png"))
         if shot_dir := os.environ.get("FER_SCREENSHOTS"):
