@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from collections.abc import Iterable
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
 from accounts.models import User
 from analysis.models import Analysis, Face, LiveSession
@@ -14,6 +16,33 @@ from analysis.models import Analysis, Face, LiveSession
 
 def analysis_list(*, owner: User) -> QuerySet[Analysis]:
     return Analysis.objects.filter(owner=owner).order_by("-created_at")
+
+
+def analysis_filtered(*, owner: User, emotion: str | None = None, model: str | None = None,
+                      status: str | None = None, created_from: dt.datetime | None = None,
+                      created_before: dt.datetime | None = None) -> QuerySet[Analysis]:
+    """The owner's analyses, newest first, narrowed by each filter given (the history page and the API).
+
+    `emotion` keeps analyses with at least one face of it; `created_from` is inclusive and
+    `created_before` exclusive (a local date range is [start of first day, start of the day after)).
+    """
+    analyses = analysis_list(owner=owner)
+    if emotion:
+        analyses = analyses.filter(Exists(Face.objects.filter(analysis=OuterRef("pk"), emotion=emotion)))
+    if model:
+        analyses = analyses.filter(model_name=model)
+    if status:
+        analyses = analyses.filter(status=status)
+    if created_from:
+        analyses = analyses.filter(created_at__gte=created_from)
+    if created_before:
+        analyses = analyses.filter(created_at__lt=created_before)
+    return analyses
+
+
+def local_day_start(day: dt.date) -> dt.datetime:
+    """Midnight at the start of `day` in the current time zone."""
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
 
 
 def analysis_get(*, owner: User, analysis_id: uuid.UUID | str) -> Analysis:

@@ -6,6 +6,7 @@ per-analysis pages in views_photos).
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from urllib.parse import urlencode
 
@@ -37,15 +38,12 @@ class HistoryView(TemplateView):
         owner = self.request.user
         form = HistoryFilterForm(self.request.GET, owner=owner)
         filters = form.valid_values()
-        analyses = selectors.analysis_list(owner=owner)
-        if "emotion" in filters:
-            analyses = analyses.filter(faces__emotion=filters["emotion"]).distinct()
-        if "model" in filters:
-            analyses = analyses.filter(model_name=filters["model"])
-        if "date_from" in filters:
-            analyses = analyses.filter(created_at__date__gte=filters["date_from"])
-        if "date_to" in filters:
-            analyses = analyses.filter(created_at__date__lte=filters["date_to"])
+        date_from, date_to = filters.get("date_from"), filters.get("date_to")
+        analyses = selectors.analysis_filtered(
+            owner=owner, emotion=filters.get("emotion"), model=filters.get("model"),
+            created_from=selectors.local_day_start(date_from) if date_from else None,
+            created_before=selectors.local_day_start(date_to + dt.timedelta(days=1)) if date_to else None,
+        )
         page = Paginator(analyses, PAGE_SIZE).get_page(self.request.GET.get("page"))
         return {
             **super().get_context_data(**kwargs),

@@ -111,6 +111,22 @@ def test_filter_by_date_range_is_inclusive(signed_in, user):
     assert listed_names(since) == ["d1.jpg", "d3.jpg"]
 
 
+def test_date_range_follows_local_days(signed_in, user, settings):
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    settings.TIME_ZONE = "America/New_York"  # UTC-5 in January
+    local = ZoneInfo("America/New_York")
+    # 23:30 on the 10th in New York is 04:30 UTC on the 11th: it belongs to the 10th here.
+    make_analysis(user, name="late.jpg", created_at=dt.datetime(2025, 1, 10, 23, 30, tzinfo=local))
+    make_analysis(user, name="next.jpg", created_at=dt.datetime(2025, 1, 11, 0, 0, tzinfo=local))
+    make_analysis(user, name="early.jpg", created_at=dt.datetime(2025, 1, 10, 0, 0, tzinfo=local))
+
+    day = signed_in.get(HISTORY, {"date_from": "2025-01-10", "date_to": "2025-01-10"})
+
+    assert listed_names(day) == ["late.jpg", "early.jpg"]
+
+
 @pytest.mark.parametrize("params", [
     {"emotion": "ecstatic"},
     {"model": "no-such-model"},

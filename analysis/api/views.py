@@ -12,7 +12,6 @@ import time
 from django.conf import settings
 from django.contrib.auth import authenticate
 from django.db import connection
-from django.db.models import Exists, OuterRef
 from django.http import FileResponse, HttpResponse, JsonResponse
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, pagination, parsers, permissions, renderers, status
@@ -28,7 +27,7 @@ from analysis.api.errors import APIError, error_body
 from analysis.choices import UnknownChoice, check_detector, check_model, model_catalogue
 from analysis.dispatch import QueueUnavailable
 from analysis.history_filters import RangeFilterForm
-from analysis.models import Analysis, Face
+from analysis.models import Analysis
 from analysis.validation import InvalidUpload, check_image
 
 logger = logging.getLogger(__name__)
@@ -202,23 +201,13 @@ class AnalysisListCreateView(generics.GenericAPIView):
         return super().get_throttles()
 
     def get_queryset(self):
-        return selectors.analysis_list(owner=self.request.user).prefetch_related("faces")
-
-    def filter_queryset(self, queryset):
         params = s.AnalysisListFilterSerializer(data=self.request.query_params)
         params.is_valid(raise_exception=True)
         f = params.validated_data
-        if "emotion" in f:
-            queryset = queryset.filter(Exists(Face.objects.filter(analysis=OuterRef("pk"), emotion=f["emotion"])))
-        if "model" in f:
-            queryset = queryset.filter(model_name=f["model"])
-        if "status" in f:
-            queryset = queryset.filter(status=f["status"])
-        if "created_after" in f:
-            queryset = queryset.filter(created_at__gte=f["created_after"])
-        if "created_before" in f:
-            queryset = queryset.filter(created_at__lt=f["created_before"])
-        return queryset
+        return selectors.analysis_filtered(
+            owner=self.request.user, emotion=f.get("emotion"), model=f.get("model"), status=f.get("status"),
+            created_from=f.get("created_after"), created_before=f.get("created_before"),
+        ).prefetch_related("faces")
 
     @extend_schema(
         operation_id="analyses_list",
