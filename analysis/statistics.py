@@ -55,15 +55,20 @@ def headline(*, owner: User, date_range: DateRange) -> dict[str, int]:
     return counts
 
 
-def emotion_summary(*, owner: User, date_range: DateRange) -> list[dict]:
-    """Per emotion, in EMOTIONS order (zeros included): faces and their mean confidence."""
-    rows = {
-        row["emotion"]: row
+def _faces_grouped_by(field: str, *, owner: User, date_range: DateRange) -> dict[str, dict]:
+    """Faces in range grouped by `field`: {value: {"faces": n, "mean_confidence": mean}}."""
+    return {
+        row[field]: row
         for row in faces_in_range(owner=owner, date_range=date_range)
         .order_by()
-        .values("emotion")
+        .values(field)
         .annotate(faces=Count("id"), mean_confidence=Avg("confidence"))
     }
+
+
+def emotion_summary(*, owner: User, date_range: DateRange) -> list[dict]:
+    """Per emotion, in EMOTIONS order (zeros included): faces and their mean confidence."""
+    rows = _faces_grouped_by("emotion", owner=owner, date_range=date_range)
     return [
         {
             "emotion": emotion,
@@ -84,13 +89,7 @@ def model_comparison(*, owner: User, date_range: DateRange) -> list[dict]:
         .annotate(n=Count("id"))
         .values_list("model_name", "n")
     )
-    faces = {
-        row["analysis__model_name"]: row
-        for row in faces_in_range(owner=owner, date_range=date_range)
-        .order_by()
-        .values("analysis__model_name")
-        .annotate(faces=Count("id"), mean_confidence=Avg("confidence"))
-    }
+    faces = _faces_grouped_by("analysis__model_name", owner=owner, date_range=date_range)
     return [
         {
             "model": name,
