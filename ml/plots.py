@@ -34,3 +34,31 @@ def plot_confusion(confusion: list[list[int]], path: str | Path, title: str) -> 
     fig.savefig(path)
     plt.close(fig)
     return path
+
+
+def plot_training_curves(logs: dict[str, list[dict]], path: str | Path) -> Path:
+    """Training and validation accuracy per epoch against training time, one colour per model."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7.2, 4.4), dpi=120)
+    for (name, log), colour in zip(logs.items(), plt.rcParams["axes.prop_cycle"].by_key()["color"], strict=False):
+        minutes = [r["elapsed_s"] / 60 for r in log]
+        ax.plot(minutes, [r["val_accuracy"] for r in log], color=colour, label=f"{name} validation")
+        ax.plot(minutes, [r["accuracy"] for r in log], color=colour, linestyle=":", label=f"{name} training")
+        best = max(log, key=lambda r: r["val_accuracy"])
+        ax.annotate(f"{best['val_accuracy']:.1%} (epoch {best['epoch']})",
+                    (best["elapsed_s"] / 60, best["val_accuracy"]), textcoords="offset points", xytext=(-10, 8),
+                    ha="right", fontsize=8, color=colour)
+    ax.set_xlabel("training time (minutes, compilation included)")
+    ax.set_ylabel("accuracy")
+    ax.set_ylim(0, 1)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8, loc="lower right")
+    fig.tight_layout()
+    path = Path(path)
+    fig.savefig(path)
+    plt.close(fig)
+    return path
