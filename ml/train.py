@@ -33,6 +33,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--workers", type=int, default=1, help="threads preparing batches")
     p.add_argument("--no-checkpoints", action="store_true",
                    help="no per-epoch resumable checkpoint; best weights written once at the end (GPU runs)")
+    p.add_argument("--augment-on-device", action="store_true",
+                   help="augment inside the compiled step (GPU runs; needs --no-checkpoints)")
     p.add_argument("--no-progress-bar", action="store_true", help="one line per epoch instead of a progress bar")
     p.add_argument("--limit", type=int, help="use only N randomly chosen faces (rehearsals)")
     p.add_argument("--seed", type=int, default=0)
@@ -54,14 +56,19 @@ def main(argv: list[str] | None = None) -> int:
 
         keep = np.sort(np.random.default_rng(args.seed).permutation(len(data))[: args.limit])
         data = Dataset(data.x[keep], data.y[keep])
-    cfg = TrainConfig(
-        arch=args.arch, epochs=args.epochs, batch_size=args.batch_size, optimizer=args.optimizer,
-        learning_rate=args.lr, weight_decay=args.weight_decay, label_smoothing=args.label_smoothing,
-        val_fraction=args.val_fraction, budget_minutes=args.budget_minutes, seed=args.seed,
-        input_size=args.input_size, channels=args.channels, imagenet=args.imagenet,
-        mixed_precision=args.mixed_precision, init_weights=args.init_weights, workers=args.workers,
-        checkpoints=not args.no_checkpoints, progress_bar=not args.no_progress_bar,
-    )
+    try:
+        cfg = TrainConfig(
+            arch=args.arch, epochs=args.epochs, batch_size=args.batch_size, optimizer=args.optimizer,
+            learning_rate=args.lr, weight_decay=args.weight_decay, label_smoothing=args.label_smoothing,
+            val_fraction=args.val_fraction, budget_minutes=args.budget_minutes, seed=args.seed,
+            input_size=args.input_size, channels=args.channels, imagenet=args.imagenet,
+            mixed_precision=args.mixed_precision, init_weights=args.init_weights, workers=args.workers,
+            checkpoints=not args.no_checkpoints, progress_bar=not args.no_progress_bar,
+            augment_on_device=args.augment_on_device,
+        )
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     card = train(cfg, data, args.out, data_source=f"{args.data} ({args.usage})", resume=args.resume, name=args.name)
     print(f"Wrote {args.out}: best validation accuracy {card.metrics['validation']['accuracy']:.4f} "
           f"at epoch {card.training['best_epoch']}.")

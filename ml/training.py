@@ -55,7 +55,14 @@ class TrainConfig:
     # is resumed: the best weights are then kept in memory and written once, at the end.
     checkpoints: bool = True
     progress_bar: bool = True  # off: one line per epoch (logs of runs side by side stay readable)
+    # Augment inside the compiled training step (Keras random layers) instead of on the host: for GPUs,
+    # where the host's NumPy/OpenCV augmentation cannot keep up. Needs checkpoints off.
+    augment_on_device: bool = False
     augment: AugmentConfig = field(default_factory=AugmentConfig)
+
+    def __post_init__(self) -> None:
+        if self.augment_on_device and self.checkpoints:
+            raise ValueError("on-device augmentation is for runs without resumable checkpoints (--no-checkpoints)")
 
     def input_spec(self) -> InputSpec:
         base = default_input_spec(self.arch)
@@ -66,13 +73,14 @@ class FaceBatches(keras.utils.PyDataset):
     """Batches of (model input, one-hot label); shuffled and augmented when `augment` is set."""
 
     def __init__(self, data: Dataset, spec: InputSpec, batch_size: int, augment: AugmentConfig | None, seed: int,
-                 workers: int = 1):
+                 workers: int = 1, shuffle: bool | None = None):
         super().__init__(workers=workers, use_multiprocessing=False)
         self.data, self.spec, self.batch_size, self.augment = data, spec, batch_size, augment
+        self.shuffle = augment is not None if shuffle is None else shuffle
         self.seed, self.epoch = seed, 0
         self.rng = np.random.default_rng(seed)  # shuffling only, on the main thread
         self.order = np.arange(len(data))
-        if augment is not None:
+        if self.shuffle:
             self.rng.shuffle(self.order)
 
     def __len__(self) -> int:
@@ -89,7 +97,7 @@ class FaceBatches(keras.utils.PyDataset):
 
     def on_epoch_end(self) -> None:
         self.epoch += 1
-        if self.augment is not None:
+        if self.shuffle:
             self.rng.shuffle(self.order)
 
 
@@ -138,8 +146,9 @@ class ProgressAndCheckpoints(keras.callbacks.Callback):
 
     def __init__(self, out: Path, steps: int, batch_size: int, clock: RunClock, history: list[dict], best: float,
                  schedule: BudgetCosineSchedule, checkpoints: bool = True, progress_bar: bool = True,
-                 label: str = ""):
+                 label: str = "", weights_of: keras.Model | None = None):
         super().__init__()
+        self.weights_of = weights_of  # the model whose weights to keep, when fit runs a wrapper around it
         self.out, self.steps, self.batch_size, self.clock = out, steps, batch_size, clock
         self.schedule, self.checkpoints, self.progress_bar, self.label = schedule, checkpoints, progress_bar, label
         self.history, self.best = history, best
@@ -181,9 +190,9 @@ class ProgressAndCheckpoints(keras.callbacks.Callback):
         if improved:
             self.best = val_acc
             if self.checkpoints:
-                self.model.save_weights(self.out / WEIGHTS_FILE)
+                self.target.save_weights(self.out / WEIGHTS_FILE)
             else:
-                self.best_weights = self.model.get_weights()
+                self.best_weights = self.target.get_weights()
         if self.checkpoints:
             ckpt = self.out / CHECKPOINT_DIR
             ckpt.mkdir(exist_ok=True)
@@ -197,11 +206,15 @@ class ProgressAndCheckpoints(keras.callbacks.Callback):
             f"{record['images_per_s']} img/s, {seconds:.1f} s, lr {self.schedule.current_lr:.5f}"
         )
 
+    @property
+    def target(self) -> keras.Model:
+        return self.weights_of or self.model
+
     def write_best_weights(self) -> None:
         """Write the in-memory best weights (runs without checkpoints)."""
         if self.best_weights is not None:
-            self.model.set_weights(self.best_weights)
-            self.model.save_weights(self.out / WEIGHTS_FILE)
+            self.target.set_weights(self.best_weights)
+            self.target.save_weights(self.out / WEIGHTS_FILE)
 
 
 def _optimizer(cfg: TrainConfig) -> keras.optimizers.Optimizer:
@@ -222,13 +235,14 @@ def train(cfg: TrainConfig, data: Dataset, out: str | Path, *, data_source: str 
         keras.mixed_precision.set_global_policy("mixed_bfloat16")
     spec = cfg.input_spec()
     train_set, val_set = split_validation(data, cfg.val_fraction, seed=cfg.seed)
-    batches = FaceBatches(train_set, spec, cfg.batch_size, cfg.augment, cfg.seed, cfg.workers)
+    host_augment = None if cfg.augment_on_device else cfg.augment
+    batches = FaceBatches(train_set, spec, cfg.batch_size, host_augment, cfg.seed, cfg.workers, shuffle=True)
     val_batches = FaceBatches(val_set, spec, 256, None, cfg.seed)
 
     state_path = out / CHECKPOINT_DIR / RESUME_STATE
     if resume and state_path.is_file():
         state = json.loads(state_path.read_text())
-        model = keras.saving.load_model(out / CHECKPOINT_DIR / RESUME_MODEL)
+        model = fit_model = keras.saving.load_model(out / CHECKPOINT_DIR / RESUME_MODEL)
         start_epoch, history, best = state["epoch"], state["history"], state["best_val_accuracy"]
         clock = RunClock(state["elapsed_s"])
         print(f"Resuming after epoch {start_epoch} (best val_accuracy {best:.4f}).")
@@ -239,11 +253,19 @@ def train(cfg: TrainConfig, data: Dataset, out: str | Path, *, data_source: str 
 
             load_model_weights(model, Path(cfg.init_weights))
             print(f"Starting from the weights in {cfg.init_weights}.")
-        model.compile(
+        fit_model = model
+        if cfg.augment_on_device:
+            from ml.device_augment import DeviceAugment
+
+            augment = DeviceAugment(cfg.augment, seed=cfg.seed)
+            fit_model = keras.Sequential([keras.Input((spec.size, spec.size, spec.channels)), augment, model],
+                                         name=f"{cfg.arch}_training")
+        fit_model.compile(
             optimizer=_optimizer(cfg),
             loss=keras.losses.CategoricalCrossentropy(label_smoothing=cfg.label_smoothing),
             metrics=["accuracy"],
-            jit_compile=True,
+            # TensorFlow's XLA cannot compile its image transform op; JAX (the GPU path) compiles it.
+            jit_compile=not (cfg.augment_on_device and keras.config.backend() == "tensorflow"),
         )
         start_epoch, history, best, clock = 0, [], -1.0, RunClock()
 
@@ -255,12 +277,12 @@ def train(cfg: TrainConfig, data: Dataset, out: str | Path, *, data_source: str 
     schedule.step = start_epoch * steps
     progress = ProgressAndCheckpoints(out, steps, cfg.batch_size, clock, history, best, schedule,
                                       checkpoints=cfg.checkpoints, progress_bar=cfg.progress_bar,
-                                      label="" if cfg.progress_bar else f"{cfg.arch} ")
+                                      label="" if cfg.progress_bar else f"{cfg.arch} ", weights_of=model)
     print(f"Training {cfg.arch} ({model.count_params():,} parameters) on {len(train_set)} faces, "
           f"validating on {len(val_set)}; backend {keras.config.backend()}.")
     if start_epoch < cfg.epochs:
-        model.fit(batches, validation_data=val_batches, epochs=cfg.epochs, initial_epoch=start_epoch,
-                  callbacks=[schedule, progress], verbose=0)
+        fit_model.fit(batches, validation_data=val_batches, epochs=cfg.epochs, initial_epoch=start_epoch,
+                      callbacks=[schedule, progress], verbose=0)
         progress.write_best_weights()
 
     best_epoch = max(history, key=lambda r: r.get("val_accuracy", -1))

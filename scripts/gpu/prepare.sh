@@ -6,10 +6,16 @@ set -euo pipefail
 cd "$(git rev-parse --show-toplevel)"
 grep -qx '/.whl/' .git/info/exclude || echo '/.whl/' >> .git/info/exclude
 grep -qx '/.data/' .git/info/exclude || echo '/.data/' >> .git/info/exclude
+# Where the committed big weights wait during a device call (the tree that travels is capped at 64 MiB).
+grep -qx '/.aside/' .git/info/exclude || echo '/.aside/' >> .git/info/exclude
 mkdir -p .whl .data
 python3 -m pip download -q --no-deps --only-binary=:all: --python-version 3.12 --implementation cp \
   --platform manylinux_2_28_x86_64 --platform manylinux_2_27_x86_64 --platform manylinux_2_17_x86_64 \
   --platform manylinux2014_x86_64 -d .whl keras==3.15.1 namex==0.1.0 optree==0.20.0
 cp -f "${FER2013_ARRAYS:-../shared/datasets/fer2013/fer2013_training_arrays.npz.xz}" .data/
 du -sh .whl .data
+if [ -d ml/models/vgg16 ] || [ -d ml/models/resnet50 ]; then
+  echo "Before the device call: mkdir -p .aside && mv ml/models/vgg16 ml/models/resnet50 .aside/"
+  echo "After it:               mv .aside/vgg16 .aside/resnet50 ml/models/"
+fi
 echo "Ready. Device call: command 'bash scripts/gpu/train_on_device.sh "ARCH[:FORMAT] ..." MINUTES', carry ['.whl', '.data']."
