@@ -241,8 +241,8 @@ class AnalysisListCreateView(generics.GenericAPIView):
                                            examples.VALIDATION_ERROR]),
             413: OpenApiResponse(s.ErrorSerializer, "Too large", examples=[examples.IMAGE_TOO_LARGE]),
             415: OpenApiResponse(s.ErrorSerializer, "Format not accepted", examples=[examples.UNSUPPORTED_FORMAT]),
-            503: OpenApiResponse(s.ErrorSerializer, "The task queue is unreachable (code `busy`); nothing was "
-                                 "stored: retry after `Retry-After` seconds"),
+            503: OpenApiResponse(s.ErrorSerializer, "The task queue or the database is unreachable or saturated "
+                                 "(code `busy`); nothing was stored: retry after `Retry-After` seconds"),
             **ERRORS_COMMON,
         },
     )
