@@ -6,6 +6,7 @@ never touches the machine's shared Redis or anyone else's processes.
 
 from __future__ import annotations
 
+import http.client
 import os
 import signal
 import socket
@@ -138,6 +139,28 @@ def start_worker(env: dict[str, str], tmp: Path, name: str, **extra: str) -> Pro
     args = [str(BIN / "celery"), "-A", "fer_site", "worker", "-Q", "gpu,celery", "-n", f"{name}@%h",
             "--pool", "prefork", "--concurrency", "1", "--without-gossip", "--without-mingle", "--loglevel", "INFO"]
     return Process(args, env={**env, **extra}, log=tmp / f"worker-{name}.log")
+
+
+def start_web(env: dict[str, str], tmp: Path, timeout: float = 120) -> tuple[Process, int]:
+    """daphne on a free port, returned once `/healthz/` answers (stopped again if it never does)."""
+    port = free_port()
+    web = Process([str(BIN / "daphne"), "-b", "127.0.0.1", "-p", str(port), "fer_site.asgi:application"],
+                  env=env, log=tmp / "web.log")
+
+    def healthy() -> bool:
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("GET", "/healthz/")
+            return conn.getresponse().status == 200
+        except OSError:
+            return False
+
+    try:
+        wait_for(healthy, timeout=timeout, what="daphne's /healthz/")
+    except AssertionError:
+        web.stop(signal.SIGKILL)
+        raise AssertionError(f"daphne did not answer within {timeout:.0f} s\n{web.output()}") from None
+    return web, port
 
 
 def django_shell(code: str, env: dict[str, str]) -> str:

@@ -17,13 +17,12 @@ import pytest
 
 from tests.photos import face_photo
 from tests.scaled.harness import (
-    BIN,
     CREATE_ANALYSIS,
     Database,
     Process,
     django_shell,
-    free_port,
     scaled_env,
+    start_web,
     start_worker,
     wait_for,
 )
@@ -139,20 +138,8 @@ def test_redis_down_uploads_get_busy_and_recover_when_it_returns(migrated, priva
         "from accounts.api_tokens import token_create; "
         "u = User.objects.filter(username='busy').first() or user_create(username='busy', "
         "email='busy@example.com', password='busy-Secret-2024-x'); print(token_create(user=u, name='t').key)", env)
-    port = free_port()
-    web = Process([str(BIN / "daphne"), "-b", "127.0.0.1", "-p", str(port), "fer_site.asgi:application"],
-                  env=env, log=tmp_path / "web.log")
+    web, port = start_web(env, tmp_path)
     processes.append(web)
-
-    def healthy() -> bool:
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request("GET", "/healthz/")
-            return conn.getresponse().status == 200
-        except OSError:
-            return False
-
-    wait_for(healthy, timeout=120, what=f"daphne\n{web.output()}")
     status, body = _upload(port, token)
     assert status == 202, body
     before = _analysis_count(migrated)

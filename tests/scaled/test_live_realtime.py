@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import asyncio
-import http.client
 import signal
 import sys
 from collections.abc import Iterator
@@ -12,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.scaled.harness import BIN, Database, Process, free_port, scaled_env, wait_for
+from tests.scaled.harness import BIN, Database, Process, scaled_env, start_web, wait_for
 from tests.subprocess_env import REPO_ROOT, run_python
 
 pytestmark = [pytest.mark.scaled, pytest.mark.slow]
@@ -36,22 +35,12 @@ def test_two_streams_get_predictions_from_a_batching_realtime_worker(database, p
 
     env = scaled_env(database, private_redis.url, tmp_path, FER_LIVE_BATCH_SIZE="16", FER_LIVE_BATCH_WAIT_MS="20",
                      FER_LIVE_REMOTE_TIMEOUT_S="60")
-    port = free_port()
-    web = Process([str(BIN / "daphne"), "-b", "127.0.0.1", "-p", str(port), "fer_site.asgi:application"],
-                  env=env, log=tmp_path / "web.log")
     worker = Process([str(BIN / "celery"), "-A", "fer_site", "worker", "-Q", "realtime", "-n", "rt@%h", "--pool",
                       "threads", "--concurrency", "4", "--without-gossip", "--without-mingle", "--loglevel", "INFO"],
                      env=env, log=tmp_path / "worker.log")
+    web = None
     try:
-        def healthy() -> bool:
-            try:
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-                conn.request("GET", "/healthz/")
-                return conn.getresponse().status == 200
-            except OSError:
-                return False
-
-        wait_for(healthy, timeout=120, what=f"daphne\n{web.output()}")
+        web, port = start_web(env, tmp_path)
         wait_for(lambda: "warmed up" in worker.output(), timeout=240, what=f"the worker's warm-up\n{worker.output()}")
         url = f"http://127.0.0.1:{port}"
         cookies = [session_cookie(url, f"live{i}", "live-Secret-2024-x", signup=True) for i in range(2)]
@@ -63,7 +52,8 @@ def test_two_streams_get_predictions_from_a_batching_realtime_worker(database, p
 
         asyncio.run(both())
     finally:
-        web.stop(signal.SIGKILL)
+        if web is not None:
+            web.stop(signal.SIGKILL)
         worker.stop(signal.SIGKILL)
 
     for r in results:
