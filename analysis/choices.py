@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from ml import registry
-from ml.detection import DETECTORS
+from ml.serving import registry
+from ml.serving.detection import DETECTORS
 
 
 class UnknownChoice(ValueError):

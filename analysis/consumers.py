@@ -24,16 +24,18 @@ from django.urls import reverse
 from analysis.choices import UnknownChoice, check_model
 from analysis.live_summary import LiveStats
 from analysis.services import live_session_save
-from ml.frames import FrameError, FrameResult
-from ml.tracking import FaceTracker
+from ml.serving.images import ImageDecodeError as FrameError
+from ml.serving.pipeline import ImageResult
+from ml.serving.tracking import FaceTracker
 
 NOT_SIGNED_IN = 4401
+LIVE_MAX_PIXELS = 4_000_000
 
 
-def _predict_in_thread(frame: bytes, model: str) -> FrameResult:
-    from ml.frames import predict_frame
+def _predict_in_thread(frame: bytes, model: str) -> ImageResult:
+    from ml.serving.pipeline import analyse_frame
 
-    return predict_frame(frame, model=model)
+    return analyse_frame(frame, model=model, max_pixels=LIVE_MAX_PIXELS)
 
 
 class LiveConsumer(AsyncJsonWebsocketConsumer):
@@ -122,7 +124,7 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         finally:
             self.busy = False
 
-    async def predict(self, frame: bytes) -> FrameResult:
+    async def predict(self, frame: bytes) -> ImageResult:
         if settings.FER_TASK_MODE != "celery":
             return await asyncio.to_thread(_predict_in_thread, frame, self.model)
         from analysis.tasks import live_frame
@@ -138,20 +140,20 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             self.remote = None
         if not answer["ok"]:
             raise FrameError(answer["code"], answer["message"])
-        return FrameResult.from_dict(answer["result"])
+        return ImageResult.from_dict(answer["result"])
 
     async def live_result(self, event: dict) -> None:
         """A realtime worker's answer (channel layer message type `live.result`)."""
         if self.remote is not None and not self.remote.done():
             self.remote.set_result(event)
 
-    async def send_prediction(self, index: int, result: FrameResult, received: float) -> None:
-        faces = [f.to_dict() for f in self.tracker.update(result.boxes, result.probabilities)]
+    async def send_prediction(self, index: int, result: ImageResult, received: float) -> None:
+        faces = [f.to_dict() for f in self.tracker.update(result.faces)]
         latency_ms = (time.monotonic() - received) * 1000
         self.stats.add_frame(faces, latency_ms)
         await self.send_json({
             "type": "prediction", "frame": index, "width": result.width, "height": result.height,
-            "faces": faces, "inference_ms": round(result.ms, 1), "server_ms": round(latency_ms, 1),
+            "faces": faces, "inference_ms": round(result.timings_ms["total"], 1), "server_ms": round(latency_ms, 1),
             "dropped": self.stats.frames_dropped,
         })
 

@@ -24,6 +24,7 @@ from analysis.choices import check_detector, check_model
 from analysis.dispatch import QueueUnavailable, enqueue_analysis
 from analysis.models import Analysis, Face, LiveSession
 from analysis.validation import CheckedImage
+from ml.emotions import EMOTIONS
 
 logger = logging.getLogger(__name__)
 THUMBNAIL_SIZE = (320, 320)
@@ -110,15 +111,15 @@ def analysis_process(*, analysis_id: uuid.UUID | str) -> Analysis | None:
     except (OSError, ValueError):
         return analysis_fail(analysis=analysis, reason="The stored photo could not be read.")
 
-    from ml.detection import UnknownDetectorError
-    from ml.images import ImageDecodeError
-    from ml.inference import predict
     from ml.model_card import ModelFileError
-    from ml.registry import UnknownModelError
+    from ml.serving.detection import UnknownDetectorError
+    from ml.serving.images import ImageDecodeError
+    from ml.serving.pipeline import analyse_photo
+    from ml.serving.registry import UnknownModelError
 
     try:
-        result = predict(data, model=analysis.model_name, detector=analysis.detector,
-                         max_pixels=settings.FER_MAX_IMAGE_PIXELS)
+        result = analyse_photo(data, model=analysis.model_name, detector=analysis.detector,
+                               max_pixels=settings.FER_MAX_IMAGE_PIXELS)
     except ImageDecodeError as exc:
         return analysis_fail(analysis=analysis, reason=f"The photo could not be read: {exc}.")
     except (UnknownModelError, UnknownDetectorError, ModelFileError) as exc:
@@ -133,7 +134,7 @@ def analysis_process(*, analysis_id: uuid.UUID | str) -> Analysis | None:
         Face(
             analysis=analysis, index=i, x=f.box.x, y=f.box.y, w=f.box.w, h=f.box.h,
             detector_score=f.box.score, emotion=f.emotion, confidence=f.confidence,
-            **{f"p_{emotion}": p for emotion, p in f.probabilities.items()},
+            **{f"p_{emotion}": float(p) for emotion, p in zip(EMOTIONS, f.probabilities, strict=True)},
         )
         for i, f in enumerate(result.faces)
     ]

@@ -34,7 +34,7 @@ def live_frame(channel_name: str, frame_b64: str, model: str) -> None:
     from asgiref.sync import async_to_sync
     from channels.layers import get_channel_layer
 
-    from ml.frames import FrameError
+    from ml.serving.images import ImageDecodeError as FrameError
 
     try:
         answer = {"ok": True, "result": _predict_live(base64.b64decode(frame_b64), model).to_dict()}
@@ -49,16 +49,16 @@ def _predict_live(frame: bytes, model: str):
     """One frame; with FER_LIVE_BATCH_SIZE > 1 its faces are classified together with other streams' faces."""
     from django.conf import settings
 
-    from ml.frames import predict_frame
+    from ml.serving.pipeline import analyse_frame
 
     if settings.FER_LIVE_BATCH_SIZE <= 1:
-        return predict_frame(frame, model=model)
-    from ml.batching import batcher_for
+        return analyse_frame(frame, model=model, max_pixels=4_000_000)
+    from ml.serving.batching import batcher_for
 
     batcher = batcher_for(model, max_faces=settings.FER_LIVE_BATCH_SIZE,
                           max_wait_s=settings.FER_LIVE_BATCH_WAIT_MS / 1000)
     with batcher.caller():
-        return predict_frame(frame, model=model, classifier=batcher)
+        return analyse_frame(frame, model=model, classifier=batcher, max_pixels=4_000_000)
 
 
 @shared_task(name="analysis.sweep", ignore_result=True)

@@ -16,8 +16,8 @@ from analysis.choices import UnknownChoice, default_model, model_catalogue
 from analysis.dispatch import QueueUnavailable
 from analysis.models import Analysis
 from analysis.validation import InvalidUpload, check_image
-from ml.detection import DETECTORS
 from ml.emotions import EMOTIONS
+from ml.serving.detection import DETECTORS
 
 MAX_FILES_PER_UPLOAD = 20
 

@@ -29,7 +29,7 @@ def warm_up() -> None:
     try:
         import numpy as np
 
-        from ml.registry import DEFAULT_MODEL, get_classifier
+        from ml.serving.registry import DEFAULT_MODEL, get_classifier
 
         classifier = get_classifier(DEFAULT_MODEL)
         classifier.predict_proba(np.zeros((1, 48, 48), dtype=np.uint8))  # builds the inference graph too
@@ -65,7 +65,7 @@ def _warm_up_unforked(sender=None, **kwargs) -> None:
 
 @worker_shutdown.connect
 def _log_batching(**kwargs) -> None:
-    from ml.batching import stats_lines
+    from ml.serving.batching import stats_lines
 
     for line in stats_lines():
         logger.info("live batching: %s", line)

@@ -41,13 +41,13 @@ def percentiles(samples: list[float]) -> dict[str, float]:
 
 
 def bench_pipeline(photo: bytes, model: str, detector: str, repeats: int) -> dict:
-    from ml.inference import predict
+    from ml.serving.pipeline import analyse_photo
 
-    predict(photo, model=model, detector=detector)  # warm-up: loading and tracing
+    analyse_photo(photo, model=model, detector=detector)  # warm-up: loading and tracing
     stages: dict[str, list[float]] = {"decode": [], "detect": [], "classify": [], "total": []}
     faces = 0
     for _ in range(repeats):
-        result = predict(photo, model=model, detector=detector)
+        result = analyse_photo(photo, model=model, detector=detector)
         faces = len(result.faces)
         for stage in stages:
             stages[stage].append(result.timings_ms[stage])
@@ -56,7 +56,7 @@ def bench_pipeline(photo: bytes, model: str, detector: str, repeats: int) -> dic
 
 
 def bench_throughput(model: str, batch_sizes: list[int], seconds: float) -> dict:
-    from ml.registry import get_classifier
+    from ml.serving.registry import get_classifier
 
     classifier = get_classifier(model)
     rng = np.random.default_rng(0)
@@ -78,8 +78,8 @@ def _record(report: dict) -> None:
     import os
     import platform
 
-    from ml import registry
     from ml.model_card import ModelCard
+    from ml.serving import registry
 
     machine = f"{platform.machine()}, {os.cpu_count()} CPU cores, Keras backend {report['backend']}"
     for row in report["throughput"]:
@@ -98,8 +98,8 @@ def _record(report: dict) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from ml.detection import DETECTORS
-    from ml.registry import available_names
+    from ml.serving.detection import DETECTORS
+    from ml.serving.registry import available_names
 
     p = argparse.ArgumentParser(prog="python -m ml.bench", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)

@@ -11,7 +11,7 @@ import json
 import sys
 from pathlib import Path
 
-from ml.plots import plot_training_curves
+from ml.training.plots import plot_training_curves
 
 
 def main(argv: list[str] | None = None) -> int:

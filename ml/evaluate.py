@@ -13,8 +13,8 @@ import json
 import sys
 import time
 
-from ml.datasets import DatasetError, load
 from ml.model_card import ModelFileError
+from ml.training.datasets import DatasetError, load
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -29,8 +29,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--write-card", action="store_true", help="record the figures in the model card")
     args = p.parse_args(argv)
 
-    from ml import registry
-    from ml.metrics import summarise
+    from ml.serving import registry
+    from ml.training.metrics import summarise
 
     try:
         data = load(args.data, args.usage or None)
@@ -44,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
     result = {"model": args.model, "data": args.data, "usage": args.usage, "flip": args.flip,
               **summarise(data.y, probabilities), "seconds": round(seconds, 2)}
     if args.plot:
-        from ml.plots import plot_confusion
+        from ml.training.plots import plot_confusion
 
         plot_confusion(result["confusion"], args.plot, f"{args.model} on {args.usage}: {result['accuracy']:.1%}")
     if args.write_card:
@@ -59,8 +59,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _record(model: str, key: str, result: dict) -> None:
-    from ml import registry
     from ml.model_card import ModelCard
+    from ml.serving import registry
 
     figures = {k: result[k] for k in ("n", "accuracy", "per_class", "confusion")}
     if registry.ensemble_members(model) is not None:

@@ -22,7 +22,7 @@ from ml.weights_io import DEFAULT_PART_BYTES, FORMATS, save_compact
 
 def export(model_dir: Path, out_dir: Path, part_bytes: int = DEFAULT_PART_BYTES, fmt: str = "float16") -> float:
     """Write the compact copy; return the largest probability difference it causes."""
-    from ml.classifiers import KerasClassifier
+    from ml.serving.classifiers import KerasClassifier
 
     source = KerasClassifier(model_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -37,9 +37,9 @@ def export(model_dir: Path, out_dir: Path, part_bytes: int = DEFAULT_PART_BYTES,
 
 def validate(model_dir: Path, out_dir: Path, data_path: str, fmt: str) -> dict[str, float]:
     """Accuracy of the float32 and compact weights on the card's validation hold-out."""
-    from ml.classifiers import KerasClassifier
-    from ml.datasets import load, split_validation
     from ml.model_card import ModelCard
+    from ml.serving.classifiers import KerasClassifier
+    from ml.training.datasets import load, split_validation
 
     card = ModelCard.load(out_dir)
     recipe = card.training.get("recipe", {})

@@ -66,7 +66,7 @@ class ModelCard:
             card = cls.from_dict(json.loads(path.read_text()))
         except FileNotFoundError:
             raise ModelFileError(f"model card not found: {path}") from None
-        except (json.JSONDecodeError, KeyError, TypeError) as exc:
+        except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
             raise ModelFileError(f"model card is not valid: {path}: {exc}") from None
         if tuple(card.classes) != EMOTIONS:
             raise ModelFileError(f"model card lists classes {card.classes}, expected {list(EMOTIONS)}: {path}")

@@ -5,9 +5,11 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ml.architectures import ARCHITECTURES
-from ml.datasets import DatasetError, load
-from ml.training import TrainConfig, train
+from ml.training.architectures import ARCHITECTURES
+from ml.training.augmentation import ROBUST, AugmentConfig
+from ml.training.datasets import DatasetError, load
+from ml.training.labels import LabelFileError, load_ferplus_votes
+from ml.training.loop import TrainConfig, train
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -36,6 +38,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--augment-on-device", action="store_true",
                    help="augment inside the compiled step (GPU runs; needs --no-checkpoints)")
     p.add_argument("--no-progress-bar", action="store_true", help="one line per epoch instead of a progress bar")
+    p.add_argument("--ferplus", metavar="VOTES_CSV", help="FER+ votes for the same rows (ferplus_votes.csv)")
+    p.add_argument("--ferplus-weight", type=float, default=0.5,
+                   help="share of the FER+ vote distribution in each target (with --ferplus; default 0.5)")
+    p.add_argument("--teacher", metavar="MODEL", help="distil from this model or ensemble (e.g. vgg16+fast)")
+    p.add_argument("--teacher-weight", type=float, default=0.5, help="share of the teacher in each target")
+    p.add_argument("--teacher-temperature", type=float, default=2.0, help="softens the teacher's probabilities")
+    p.add_argument("--robust", action="store_true",
+                   help="add contrast, blur, noise and JPEG damage to the augmentation (ml.training.augmentation)")
     p.add_argument("--limit", type=int, help="use only N randomly chosen faces (rehearsals)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint if present")
@@ -44,18 +54,26 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.teacher:
+        from ml.serving.registry import UnknownModelError, validate_name
+
+        try:
+            validate_name(args.teacher)
+        except UnknownModelError as exc:
+            print(f"error: --teacher: {exc}", file=sys.stderr)
+            return 2
     try:
         data = load(args.data, args.usage if args.usage else None)
-    except DatasetError as exc:
+        if args.ferplus:
+            data = data.with_votes(load_ferplus_votes(args.ferplus, args.usage or None))
+    except (DatasetError, LabelFileError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     if args.limit:  # a random subset: some files are sorted by class
         import numpy as np
 
-        from ml.datasets import Dataset
-
         keep = np.sort(np.random.default_rng(args.seed).permutation(len(data))[: args.limit])
-        data = Dataset(data.x[keep], data.y[keep])
+        data = data.subset(keep)
     try:
         cfg = TrainConfig(
             arch=args.arch, epochs=args.epochs, batch_size=args.batch_size, optimizer=args.optimizer,
@@ -65,6 +83,9 @@ def main(argv: list[str] | None = None) -> int:
             mixed_precision=args.mixed_precision, init_weights=args.init_weights, workers=args.workers,
             checkpoints=not args.no_checkpoints, progress_bar=not args.no_progress_bar,
             augment_on_device=args.augment_on_device,
+            ferplus_weight=args.ferplus_weight if args.ferplus else 0.0, teacher=args.teacher,
+            teacher_weight=args.teacher_weight if args.teacher else 0.0, teacher_temperature=args.teacher_temperature,
+            augment=ROBUST if args.robust else AugmentConfig(),
         )
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -20,8 +20,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from ml.batching import MicroBatcher  # noqa: E402
-from ml.registry import get_classifier  # noqa: E402
+from ml.serving.batching import MicroBatcher  # noqa: E402
+from ml.serving.registry import get_classifier  # noqa: E402
 
 
 def unbatched(classifier, face: np.ndarray, seconds: float) -> float:

@@ -119,7 +119,7 @@ def test_soft_time_limit_during_inference_ends_as_failed(user, monkeypatch):
     def too_slow(*args, **kwargs):
         raise SoftTimeLimitExceeded()
 
-    monkeypatch.setattr("ml.inference.predict", too_slow)
+    monkeypatch.setattr("ml.serving.pipeline.analyse_photo", too_slow)
     analyse_photo.run(str(analysis.id))
 
     analysis.refresh_from_db()

@@ -64,8 +64,8 @@ def fer_csv(tmp_path: Path, faces) -> Path:
 @pytest.fixture(scope="session")
 def trained_model_dir(tmp_path_factory) -> Path:
     """A model directory produced by a 2-epoch training run on synthetic data."""
-    from ml.datasets import Dataset
-    from ml.training import TrainConfig, train
+    from ml.training.datasets import Dataset
+    from ml.training.loop import TrainConfig, train
 
     x, y = synthetic_faces(1)
     out = tmp_path_factory.mktemp("models") / "tiny"

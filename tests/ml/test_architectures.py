@@ -4,7 +4,7 @@ import keras
 import numpy as np
 import pytest
 
-from ml.architectures import ARCHITECTURES, build, default_input_spec
+from ml.training.architectures import ARCHITECTURES, build, default_input_spec
 
 
 @pytest.mark.parametrize("arch", ARCHITECTURES)

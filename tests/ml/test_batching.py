@@ -8,7 +8,7 @@ import time
 import numpy as np
 import pytest
 
-from ml.batching import MicroBatcher
+from ml.serving.batching import MicroBatcher
 
 
 class CountingModel:
@@ -88,7 +88,7 @@ def test_no_faces_never_reaches_the_model_and_errors_reach_every_waiter():
 
 
 def test_stats_lines_report_each_models_batches(monkeypatch):
-    from ml import batching
+    from ml.serving import batching
 
     model = CountingModel()
     batcher = MicroBatcher(model, max_faces=64, max_wait_s=0.1)

@@ -5,7 +5,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ml.datasets import DatasetError, load, load_csv, load_folder, split_validation
+from ml.training.datasets import DatasetError, load, load_csv, load_folder, split_validation
 from tests.ml.conftest import write_csv, write_folder
 
 
@@ -79,7 +79,7 @@ def test_folder_without_emotion_dirs(tmp_path: Path):
 
 
 def test_validation_split_is_stratified_and_disjoint(faces):
-    from ml.datasets import Dataset
+    from ml.training.datasets import Dataset
 
     x, y = faces
     x = x.copy()

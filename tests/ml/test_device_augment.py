@@ -5,13 +5,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ml.augmentation import AugmentConfig
-from ml.classifiers import KerasClassifier
-from ml.datasets import Dataset
-from ml.device_augment import DeviceAugment
 from ml.model_card import ModelCard
+from ml.serving.classifiers import KerasClassifier
 from ml.train import main as train_main
-from ml.training import TrainConfig, train
+from ml.training.augmentation import AugmentConfig
+from ml.training.datasets import Dataset
+from ml.training.device_augment import DeviceAugment
+from ml.training.loop import TrainConfig, train
 from tests.ml.conftest import synthetic_faces
 
 

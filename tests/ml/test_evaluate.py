@@ -6,8 +6,8 @@ from pathlib import Path
 import numpy as np
 
 from ml.evaluate import main as evaluate_main
-from ml.metrics import summarise
 from ml.model_card import ModelCard
+from ml.training.metrics import summarise
 
 
 def test_evaluate_json_shape_and_totals(tiny_models: str, fer_csv: Path, tmp_path: Path, capsys):

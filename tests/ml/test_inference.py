@@ -6,19 +6,22 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from ml.detection import UnknownDetectorError, get_detector
-from ml.images import ImageDecodeError, decode_image
-from ml.inference import predict
 from ml.predict import main as predict_main
-from ml.registry import UnknownModelError
+from ml.serving.detection import UnknownDetectorError, get_detector
+from ml.serving.images import ImageDecodeError, decode_image, decode_jpeg_frame
+from ml.serving.pipeline import analyse_frame
+from ml.serving.pipeline import analyse_photo as predict
+from ml.serving.registry import UnknownModelError
 from tests.ml.conftest import encode
 
 
 def _assert_valid_face(face, width: int, height: int) -> None:
-    assert list(face.probabilities) == ["angry", "disgust", "fear", "happy", "sad", "surprise", "neutral"]
-    assert abs(sum(face.probabilities.values()) - 1.0) < 1e-4
-    assert face.emotion == max(face.probabilities, key=face.probabilities.get)
-    assert face.confidence == face.probabilities[face.emotion]
+    probabilities = face.to_dict()["probabilities"]
+    assert list(probabilities) == ["angry", "disgust", "fear", "happy", "sad", "surprise", "neutral"]
+    assert face.probabilities.shape == (7,)
+    assert abs(float(face.probabilities.sum()) - 1.0) < 1e-4
+    assert face.emotion == max(probabilities, key=probabilities.get)
+    assert face.confidence == float(face.probabilities.max())
     assert 0 <= face.box.x < width and 0 <= face.box.y < height
     assert face.box.x + face.box.w <= width and face.box.y + face.box.h <= height
 
@@ -35,7 +38,7 @@ def test_real_photo_one_face_seven_probabilities(tiny_models: str, astronaut):
 
 def test_flip_average_still_sums_to_one(tiny_models: str, astronaut):
     face = predict(astronaut, model=tiny_models, flip=True).faces[0]
-    assert abs(sum(face.probabilities.values()) - 1.0) < 1e-4
+    assert abs(float(face.probabilities.sum()) - 1.0) < 1e-4
 
 
 def test_many_faces_are_classified_together(tiny_models: str, astronaut):
@@ -83,7 +86,7 @@ def test_corrupt_truncated_and_empty_files_are_refused(astronaut):
 
 def test_pixel_limit_refuses_before_decoding():
     huge = encode(np.zeros((2000, 3000, 3), dtype=np.uint8), "PNG")
-    with pytest.raises(ImageDecodeError, match="6,000,000 pixels; the limit is 1,000,000"):
+    with pytest.raises(ImageDecodeError, match="3000x2000 pixels is over the limit of 1 megapixels"):
         decode_image(huge, max_pixels=1_000_000)
 
 
@@ -106,19 +109,48 @@ def test_mtcnn_finds_the_face(astronaut):
     assert len(boxes) == 1 and boxes[0].score > 0.9
 
 
-def test_predict_cli_json(tiny_models: str, astronaut, tmp_path, capsys):
-    path = tmp_path / "a.jpg"
-    path.write_bytes(encode(astronaut))
-    assert predict_main([str(path), "--model", tiny_models, "--json"]) == 0
+def test_predict_cli_json_several_photos(tiny_models: str, astronaut, tmp_path, capsys):
+    one, blank = tmp_path / "a.jpg", tmp_path / "blank.png"
+    one.write_bytes(encode(astronaut))
+    blank.write_bytes(encode(np.full((60, 80, 3), 127, dtype=np.uint8), "PNG"))
+    assert predict_main([str(one), str(blank), "--model", tiny_models, "--json"]) == 0
     result = json.loads(capsys.readouterr().out)
-    assert len(result["faces"]) == 1
-    face = result["faces"][0]
+    assert {"model", "detector"} <= result["load_ms"].keys()
+    first, second = result["photos"]
+    assert first["path"] == str(one) and len(first["faces"]) == 1
+    face = first["faces"][0]
     assert {"box", "probabilities", "emotion", "confidence"} <= face.keys()
     assert abs(sum(face["probabilities"].values()) - 1.0) < 1e-3
+    # Each photo's total is its own analysis, not the model loading that happened before it.
+    assert first["timings_ms"]["total"] < result["load_ms"]["model"] + first["timings_ms"]["total"]
+    assert second["path"] == str(blank) and second["faces"] == []
 
 
-def test_predict_cli_bad_file(tmp_path, capsys):
-    path = tmp_path / "bad.jpg"
-    path.write_bytes(b"\xff\xd8garbage")
-    assert predict_main([str(path)]) == 2
-    assert "error:" in capsys.readouterr().err
+def test_predict_cli_bad_file_among_good_ones(tiny_models: str, astronaut, tmp_path, capsys):
+    good, bad = tmp_path / "good.jpg", tmp_path / "bad.jpg"
+    good.write_bytes(encode(astronaut))
+    bad.write_bytes(b"\xff\xd8garbage")
+    assert predict_main([str(bad), str(good), str(tmp_path / "missing.jpg"), "--model", tiny_models, "--json"]) == 2
+    photos = json.loads(capsys.readouterr().out)["photos"]
+    assert "corrupt" in photos[0]["error"] or "not an image" in photos[0]["error"]
+    assert len(photos[1]["faces"]) == 1
+    assert photos[2]["error"] == "no such file"
+
+
+def test_frames_and_photos_share_one_pipeline(tiny_models: str, astronaut):
+    jpeg = encode(astronaut)
+    frame, photo = analyse_frame(jpeg, model=tiny_models), predict(jpeg, model=tiny_models)
+    assert [f.box for f in frame.faces] == [f.box for f in photo.faces]
+    np.testing.assert_allclose(frame.faces[0].probabilities, photo.faces[0].probabilities, atol=0.02)
+
+
+def test_frames_must_be_jpeg_within_the_pixel_limit(astronaut):
+    with pytest.raises(ImageDecodeError) as not_jpeg:
+        decode_jpeg_frame(encode(astronaut, "PNG"))
+    assert not_jpeg.value.code == "not_jpeg"
+    with pytest.raises(ImageDecodeError) as too_large:
+        decode_jpeg_frame(encode(astronaut), max_pixels=100_000)
+    assert too_large.value.code == "frame_too_large"
+    with pytest.raises(ImageDecodeError) as broken:
+        decode_jpeg_frame(b"\xff\xd8\xff" + b"\x00" * 50)
+    assert broken.value.code == "invalid_frame"

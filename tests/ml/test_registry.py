@@ -7,9 +7,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ml import registry
-from ml.classifiers import KerasClassifier
 from ml.model_card import ModelFileError
+from ml.serving import registry
+from ml.serving.classifiers import KerasClassifier
 
 
 @pytest.fixture
@@ -55,4 +55,4 @@ def test_listing_reads_cards_without_loading(tiny_models: str):
     names = [m["name"] for m in registry.list_models()]
     assert "tiny" in names
     tiny = next(m for m in registry.list_models() if m["name"] == "tiny")
-    assert tiny["input"] == {"size": 48, "channels": 1}
+    assert tiny["input"] == {"size": 48, "channels": 1, "normalisation": "equalize"}

@@ -6,10 +6,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ml.classifiers import KerasClassifier
-from ml.datasets import Dataset, split_validation
 from ml.model_card import ModelCard
+from ml.serving.classifiers import KerasClassifier
 from ml.train import main as train_main
+from ml.training.datasets import Dataset, split_validation
 from tests.ml.conftest import write_csv
 
 

@@ -6,9 +6,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ml.classifiers import KerasClassifier
 from ml.export import main as export_main
 from ml.model_card import ModelCard, ModelFileError
+from ml.serving.classifiers import KerasClassifier
 from ml.weights_io import COMPACT_FILE, FORMATS, load_compact, quantize_int8, save_compact
 from tests.ml.conftest import synthetic_faces
 

@@ -36,9 +36,18 @@ class DatasetError(ValueError):
 class Dataset:
     x: np.ndarray  # uint8 (N, 48, 48)
     y: np.ndarray  # uint8 (N,)
+    votes: np.ndarray | None = None  # float32 (N, 7): FER+ votes per emotion (ml.training.labels), when known
 
     def __len__(self) -> int:
         return len(self.y)
+
+    def subset(self, index: np.ndarray) -> Dataset:
+        return Dataset(self.x[index], self.y[index], None if self.votes is None else self.votes[index])
+
+    def with_votes(self, votes: np.ndarray) -> Dataset:
+        if len(votes) != len(self):
+            raise DatasetError(f"{len(votes)} rows of FER+ votes for {len(self)} faces: not the same rows")
+        return Dataset(self.x, self.y, votes)
 
     def class_counts(self) -> list[int]:
         return np.bincount(self.y, minlength=NUM_CLASSES).tolist()
@@ -169,4 +178,4 @@ def split_validation(data: Dataset, fraction: float, seed: int = 0) -> tuple[Dat
         val_idx.append(idx[: int(round(len(idx) * fraction))])
     val = np.sort(np.concatenate(val_idx))
     train = np.setdiff1d(np.arange(len(data)), val)
-    return Dataset(data.x[train], data.y[train]), Dataset(data.x[val], data.y[val])
+    return data.subset(train), data.subset(val)

@@ -18,17 +18,20 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from ml.architectures import InputSpec, build, default_input_spec
-from ml.augmentation import AugmentConfig, augment_batch
-from ml.datasets import Dataset, split_validation
 from ml.emotions import NUM_CLASSES
+from ml.faces import faces_to_input
 from ml.model_card import WEIGHTS_FILE, ModelCard
-from ml.preprocessing import faces_to_input
+from ml.training.architectures import InputSpec, build, default_input_spec
+from ml.training.augmentation import AugmentConfig, augment_batch
+from ml.training.datasets import Dataset, split_validation
+from ml.training.labels import NO_MAJORITY, majority_labels, mix_targets
 
 CHECKPOINT_DIR = "checkpoint"
 RESUME_MODEL = "last.keras"
 RESUME_STATE = "state.json"
 LOG_FILE = "training_log.json"
+TEACHER_FILE = "teacher.npy"
+FERPLUS_SOURCE = "FER+ votes (Microsoft FERPlus, MIT licence), mapped as ml.training.labels says"
 
 
 @dataclass
@@ -49,6 +52,12 @@ class TrainConfig:
     imagenet: bool = False
     mixed_precision: bool = False
     init_weights: str | None = None  # a model directory to start from (continuing an earlier run)
+    # Soft targets (ml.training.labels): the share of the FER+ vote distribution in the label, and a
+    # teacher (a registry model name, e.g. "vgg16+fast") whose flip-averaged probabilities are mixed in.
+    ferplus_weight: float = 0.0
+    teacher: str | None = None
+    teacher_weight: float = 0.0
+    teacher_temperature: float = 2.0
     workers: int = 1  # threads preparing batches (OpenCV releases the GIL)
     # A resumable checkpoint after every epoch (the whole model with its optimizer state) and the best
     # weights written as soon as they improve. Off on a GPU, where an epoch takes seconds and no run
@@ -70,12 +79,16 @@ class TrainConfig:
 
 
 class FaceBatches(keras.utils.PyDataset):
-    """Batches of (model input, one-hot label); shuffled and augmented when `augment` is set."""
+    """Batches of (model input, target); shuffled and augmented when `augment` is set.
+
+    Targets are the rows of `targets` (soft, from ml.training.labels) or else one-hot labels.
+    """
 
     def __init__(self, data: Dataset, spec: InputSpec, batch_size: int, augment: AugmentConfig | None, seed: int,
-                 workers: int = 1, shuffle: bool | None = None):
+                 workers: int = 1, shuffle: bool | None = None, targets: np.ndarray | None = None):
         super().__init__(workers=workers, use_multiprocessing=False)
         self.data, self.spec, self.batch_size, self.augment = data, spec, batch_size, augment
+        self.targets = np.eye(NUM_CLASSES, dtype=np.float32)[data.y] if targets is None else targets
         self.shuffle = augment is not None if shuffle is None else shuffle
         self.seed, self.epoch = seed, 0
         self.rng = np.random.default_rng(seed)  # shuffling only, on the main thread
@@ -92,8 +105,7 @@ class FaceBatches(keras.utils.PyDataset):
         if self.augment is not None:
             # One generator per batch: worker threads never share one, and runs are repeatable.
             faces = augment_batch(faces, np.random.default_rng((self.seed, self.epoch, index)), self.augment)
-        labels = np.eye(NUM_CLASSES, dtype=np.float32)[self.data.y[idx]]
-        return faces_to_input(faces, self.spec), labels
+        return faces_to_input(faces, self.spec), self.targets[idx]
 
     def on_epoch_end(self) -> None:
         self.epoch += 1
@@ -129,6 +141,47 @@ class BudgetCosineSchedule(keras.callbacks.Callback):
         if self.budget_s and self.clock.elapsed() >= self.budget_s:
             print(f"\nWall-clock budget of {self.budget_s / 60:.1f} min used: stopping after epoch {epoch + 1}.")
             self.model.stop_training = True
+
+
+class FerPlusValidation(keras.callbacks.Callback):
+    """Adds `val_ferplus_accuracy` (agreement with the FER+ majority) and `val_score` to the epoch logs.
+
+    The score that picks the best epoch is the mean of the FER2013 and FER+ majority accuracies, so
+    neither label set is traded away for the other. Runs before the checkpointing callback.
+    """
+
+    def __init__(self, batches: FaceBatches, majority: np.ndarray, weights_of: keras.Model):
+        super().__init__()
+        self.batches, self.majority, self.weights_of = batches, majority, weights_of
+        self.known = majority != NO_MAJORITY
+
+    def on_epoch_end(self, epoch: int, logs=None) -> None:
+        if logs is None or not self.known.any():
+            return
+        predicted = np.concatenate([np.asarray(self.weights_of.predict_on_batch(self.batches[i][0]))
+                                    for i in range(len(self.batches))]).argmax(axis=1)
+        ferplus = float((predicted[self.known] == self.majority[self.known]).mean())
+        logs["val_ferplus_accuracy"] = ferplus
+        logs["val_score"] = (float(logs.get("val_accuracy", 0.0)) + ferplus) / 2.0
+
+
+def teacher_probabilities(teacher: str, faces: np.ndarray, cache: Path) -> np.ndarray:
+    """The teacher's flip-averaged probabilities for `faces`, kept in `cache` for resumed runs."""
+    if cache.is_file():
+        cached = np.load(cache)
+        if cached.shape == (len(faces), NUM_CLASSES):
+            return cached
+    from ml.serving.registry import get_classifier
+
+    classifier = get_classifier(teacher)
+    started, parts = time.monotonic(), []
+    for start in range(0, len(faces), 2048):
+        parts.append(classifier.predict_proba(faces[start : start + 2048], flip=True))
+        print(f"Teacher {teacher}: {start + len(parts[-1])}/{len(faces)} faces, {time.monotonic() - started:.0f} s",
+              flush=True)
+    probabilities = np.concatenate(parts).astype(np.float32)
+    np.save(cache, probabilities)
+    return probabilities
 
 
 class RunClock:
@@ -185,7 +238,7 @@ class ProgressAndCheckpoints(keras.callbacks.Callback):
             **{k: round(v, 4) for k, v in logs.items()},
         }
         self.history.append(record)
-        val_acc = logs.get("val_accuracy", -1.0)
+        val_acc = logs.get("val_score", logs.get("val_accuracy", -1.0))
         improved = val_acc > self.best
         if improved:
             self.best = val_acc
@@ -202,7 +255,9 @@ class ProgressAndCheckpoints(keras.callbacks.Callback):
             (ckpt / RESUME_STATE).write_text(json.dumps(state, indent=1))
         print(
             f"{self.label}epoch {epoch + 1}: loss {logs.get('loss', 0):.4f} accuracy {logs.get('accuracy', 0):.4f} "
-            f"val_accuracy {val_acc:.4f} (best {self.best:.4f}{', saved' if improved else ''}), "
+            f"val_accuracy {logs.get('val_accuracy', -1):.4f}"
+            + (f" val_ferplus {logs['val_ferplus_accuracy']:.4f}" if "val_ferplus_accuracy" in logs else "")
+            + f" (best score {self.best:.4f}{', saved' if improved else ''}), "
             f"{record['images_per_s']} img/s, {seconds:.1f} s, lr {self.schedule.current_lr:.5f}"
         )
 
@@ -235,8 +290,16 @@ def train(cfg: TrainConfig, data: Dataset, out: str | Path, *, data_source: str 
         keras.mixed_precision.set_global_policy("mixed_bfloat16")
     spec = cfg.input_spec()
     train_set, val_set = split_validation(data, cfg.val_fraction, seed=cfg.seed)
+    teacher = None
+    if cfg.teacher and cfg.teacher_weight > 0:
+        teacher = teacher_probabilities(cfg.teacher, train_set.x, out / TEACHER_FILE)
+        agreement = (teacher.argmax(1) == train_set.y).mean()
+        print(f"Teacher {cfg.teacher} agrees with the training labels on {agreement:.1%}.")
+    targets = mix_targets(train_set.y, train_set.votes, ferplus_weight=cfg.ferplus_weight, teacher=teacher,
+                          teacher_weight=cfg.teacher_weight, temperature=cfg.teacher_temperature)
     host_augment = None if cfg.augment_on_device else cfg.augment
-    batches = FaceBatches(train_set, spec, cfg.batch_size, host_augment, cfg.seed, cfg.workers, shuffle=True)
+    batches = FaceBatches(train_set, spec, cfg.batch_size, host_augment, cfg.seed, cfg.workers, shuffle=True,
+                          targets=targets)
     val_batches = FaceBatches(val_set, spec, 256, None, cfg.seed)
 
     state_path = out / CHECKPOINT_DIR / RESUME_STATE
@@ -249,13 +312,13 @@ def train(cfg: TrainConfig, data: Dataset, out: str | Path, *, data_source: str 
     else:
         model = build(cfg.arch, spec, imagenet=cfg.imagenet)
         if cfg.init_weights:
-            from ml.classifiers import load_model_weights
+            from ml.serving.classifiers import load_model_weights
 
             load_model_weights(model, Path(cfg.init_weights))
             print(f"Starting from the weights in {cfg.init_weights}.")
         fit_model = model
         if cfg.augment_on_device:
-            from ml.device_augment import DeviceAugment
+            from ml.training.device_augment import DeviceAugment
 
             augment = DeviceAugment(cfg.augment, seed=cfg.seed)
             fit_model = keras.Sequential([keras.Input((spec.size, spec.size, spec.channels)), augment, model],
@@ -280,12 +343,16 @@ def train(cfg: TrainConfig, data: Dataset, out: str | Path, *, data_source: str 
                                       label="" if cfg.progress_bar else f"{cfg.arch} ", weights_of=model)
     print(f"Training {cfg.arch} ({model.count_params():,} parameters) on {len(train_set)} faces, "
           f"validating on {len(val_set)}; backend {keras.config.backend()}.")
+    callbacks: list[keras.callbacks.Callback] = [schedule]
+    if val_set.votes is not None:
+        callbacks.append(FerPlusValidation(val_batches, majority_labels(val_set.votes), model))
+    callbacks.append(progress)
     if start_epoch < cfg.epochs:
         fit_model.fit(batches, validation_data=val_batches, epochs=cfg.epochs, initial_epoch=start_epoch,
-                      callbacks=[schedule, progress], verbose=0)
+                      callbacks=callbacks, verbose=0)
         progress.write_best_weights()
 
-    best_epoch = max(history, key=lambda r: r.get("val_accuracy", -1))
+    best_epoch = max(history, key=lambda r: r.get("val_score", r.get("val_accuracy", -1)))
     train_seconds = sum(r["seconds"] for r in history)
     card = ModelCard(
         name=name or cfg.arch,
@@ -306,8 +373,18 @@ def train(cfg: TrainConfig, data: Dataset, out: str | Path, *, data_source: str 
             "backend": keras.config.backend(),
             "recipe": {k: v for k, v in asdict(cfg).items() if k != "augment"} | {"augment": asdict(cfg.augment)},
         },
-        metrics={"validation": {"accuracy": best_epoch.get("val_accuracy"), "faces": len(val_set)}},
+        metrics={"validation": {"accuracy": best_epoch.get("val_accuracy"), "faces": len(val_set)}
+                 | ({"ferplus_majority_accuracy": best_epoch["val_ferplus_accuracy"]}
+                    if "val_ferplus_accuracy" in best_epoch else {})},
     )
+    if cfg.ferplus_weight > 0 or teacher is not None:
+        card.training["labels"] = {
+            "ferplus": FERPLUS_SOURCE if cfg.ferplus_weight else None,
+            "ferplus_weight": cfg.ferplus_weight,
+            "teacher": cfg.teacher,
+            "teacher_weight": cfg.teacher_weight,
+            "teacher_temperature": cfg.teacher_temperature,
+        }
     (out / LOG_FILE).write_text(json.dumps(history, indent=1))
     card.save(out)
     return card

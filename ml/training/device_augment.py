@@ -1,4 +1,4 @@
-"""The training augmentation of `ml.augmentation` as one Keras layer that runs on the device.
+"""The training augmentation of `ml.training.augmentation` as one Keras layer that runs on the device.
 
 On a GPU the host's NumPy/OpenCV augmentation is the bottleneck: its per-face Python loop holds
 the GIL, about 6,000 faces/s per process on the H200 machine against 47,000 faces/s of VGG16
@@ -16,7 +16,7 @@ import math
 import keras
 from keras import ops
 
-from ml.augmentation import AugmentConfig
+from ml.training.augmentation import AugmentConfig
 
 
 @keras.saving.register_keras_serializable(package="fer")

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ml.detection import Box
-from ml.emotions import EMOTIONS
+from ml.faces import Box
+from ml.serving.pipeline import FaceResult
 
 
 @dataclass
@@ -27,32 +27,15 @@ class Track:
         return np.mean(np.stack(self.history), axis=0)
 
 
-@dataclass(frozen=True)
-class TrackedFace:
-    id: int
-    box: Box
-    probabilities: np.ndarray  # this frame's
-    smoothed: np.ndarray  # mean over the track's window
-
-    def to_dict(self) -> dict:
-        top = int(np.argmax(self.smoothed))
-        return {
-            "id": self.id,
-            "box": self.box.to_dict(),
-            "probabilities": {e: round(float(p), 4) for e, p in zip(EMOTIONS, self.probabilities, strict=True)},
-            "smoothed": {e: round(float(p), 4) for e, p in zip(EMOTIONS, self.smoothed, strict=True)},
-            "emotion": EMOTIONS[top],
-            "confidence": round(float(self.smoothed[top]), 4),
-        }
-
-
 class FaceTracker:
     def __init__(self, window: int = 5, iou_threshold: float = 0.3, max_missing: int = 5):
         self.window, self.iou_threshold, self.max_missing = window, iou_threshold, max_missing
         self.tracks: list[Track] = []
         self._next_id = 1
 
-    def update(self, boxes: list[Box], probabilities: np.ndarray) -> list[TrackedFace]:
+    def update(self, faces: list[FaceResult]) -> list[FaceResult]:
+        """The same faces with their track ids and smoothed probabilities filled in."""
+        boxes = [face.box for face in faces]
         pairs = sorted(
             ((box.iou(track.box), i, j) for i, box in enumerate(boxes) for j, track in enumerate(self.tracks)),
             reverse=True,
@@ -70,14 +53,14 @@ class FaceTracker:
             if j not in used:
                 track.missing += 1
         self.tracks = [t for j, t in enumerate(self.tracks) if j in used or t.missing <= self.max_missing]
-        faces = []
-        for i, box in enumerate(boxes):
+        tracked = []
+        for i, (box, face) in enumerate(zip(boxes, faces, strict=True)):
             track = matched.get(i)
             if track is None:
                 track = Track(self._next_id, box, deque(maxlen=self.window))
                 self._next_id += 1
                 self.tracks.append(track)
             track.box, track.missing = box, 0
-            track.history.append(np.asarray(probabilities[i], dtype=np.float32))
-            faces.append(TrackedFace(track.id, box, probabilities[i], track.smoothed()))
-        return faces
+            track.history.append(np.asarray(face.probabilities, dtype=np.float32))
+            tracked.append(face.tracked(track.id, track.smoothed()))
+        return tracked

@@ -13,37 +13,20 @@ Both cascades' weights ship inside their pip packages: nothing is downloaded.
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
 from functools import cache
 from typing import Protocol
 
 import cv2
 import numpy as np
 
+from ml.faces import Box
+
 DETECTORS = ("haar", "mtcnn")
+DEFAULT_DETECTOR = "haar"
 
 
 class UnknownDetectorError(ValueError):
     pass
-
-
-@dataclass(frozen=True)
-class Box:
-    x: int
-    y: int
-    w: int
-    h: int
-    score: float = 1.0
-
-    def to_dict(self) -> dict:
-        return {"x": self.x, "y": self.y, "w": self.w, "h": self.h, "score": round(float(self.score), 4)}
-
-    def iou(self, other: Box) -> float:
-        ix = max(0, min(self.x + self.w, other.x + other.w) - max(self.x, other.x))
-        iy = max(0, min(self.y + self.h, other.y + other.h) - max(self.y, other.y))
-        inter = ix * iy
-        union = self.w * self.h + other.w * other.h - inter
-        return inter / union if union else 0.0
 
 
 class FaceDetector(Protocol):
@@ -142,7 +125,7 @@ class MtcnnDetector:
 
 
 @cache
-def get_detector(name: str = "haar") -> FaceDetector:
+def get_detector(name: str = DEFAULT_DETECTOR) -> FaceDetector:
     """One detector instance per process and name, created on first use."""
     if name == "haar":
         return HaarDetector()

@@ -17,9 +17,9 @@ from typing import TYPE_CHECKING, Any
 from ml.model_card import CARD_FILE, ModelCard, ModelFileError
 
 if TYPE_CHECKING:
-    from ml.classifiers import Classifier
+    from ml.serving.classifiers import Classifier
 
-SHIPPED_DIR = Path(__file__).resolve().parent / "models"
+SHIPPED_DIR = Path(__file__).resolve().parents[1] / "models"
 DEFAULT_MODEL = "fast"
 ENSEMBLE_NAME = "ensemble"
 ENSEMBLE_CANDIDATES = ("vgg16", "resnet50", "fast")
@@ -85,7 +85,7 @@ def get_classifier(name: str = DEFAULT_MODEL) -> Classifier:
             return _cache[name]
     validate_name(name)
     # Imported here: listing and validating models must not pull Keras into web processes.
-    from ml.classifiers import EnsembleClassifier, KerasClassifier
+    from ml.serving.classifiers import EnsembleClassifier, KerasClassifier
 
     with _load_lock:
         if name in _cache:

@@ -113,7 +113,7 @@ _batchers_lock = threading.Lock()
 
 def batcher_for(model: str, *, max_faces: int, max_wait_s: float) -> MicroBatcher:
     """One batcher per model per process (the model itself comes from the registry, loaded once)."""
-    from ml.registry import get_classifier
+    from ml.serving.registry import get_classifier
 
     with _batchers_lock:
         if model not in _batchers:

@@ -12,8 +12,8 @@ from typing import Protocol
 
 import numpy as np
 
+from ml.faces import FACE_SIZE, faces_to_input
 from ml.model_card import WEIGHTS_FILE, ModelCard, ModelFileError
-from ml.preprocessing import faces_to_input
 from ml.weights_io import FORMATS, compact_parts, load_compact
 
 MAX_BATCH = 256
@@ -24,10 +24,17 @@ class Classifier(Protocol):
 
     def predict_proba(self, faces: np.ndarray, flip: bool = False) -> np.ndarray: ...
 
+    def warm_up(self) -> None: ...
+
+
+def warm_up(classifier: Classifier) -> None:
+    """One tiny prediction, so the first real one does not pay for building the inference graph."""
+    classifier.predict_proba(np.zeros((1, FACE_SIZE, FACE_SIZE), dtype=np.uint8))
+
 
 class KerasClassifier:
     def __init__(self, directory: str | Path):
-        from ml.architectures import build  # imports Keras: only when a model is loaded
+        from ml.training.architectures import build  # imports Keras: only when a model is loaded
 
         self.directory = Path(directory)
         self.card = ModelCard.load(self.directory)
@@ -48,6 +55,9 @@ class KerasClassifier:
         if flip:
             out = (out[: len(faces)] + out[len(faces) :]) / 2.0
         return out
+
+    def warm_up(self) -> None:
+        warm_up(self)
 
 
 def load_model_weights(model, directory: Path) -> None:
@@ -76,3 +86,6 @@ class EnsembleClassifier:
 
     def predict_proba(self, faces: np.ndarray, flip: bool = False) -> np.ndarray:
         return np.mean([m.predict_proba(faces, flip=flip) for m in self.members], axis=0).astype(np.float32)
+
+    def warm_up(self) -> None:
+        warm_up(self)

@@ -1,0 +1,121 @@
+"""Decoding images into RGB arrays, with every limit checked before pixels are decoded.
+
+Two decoders, one set of rules:
+- `decode_image`: uploaded photos (Pillow): EXIF orientation applied, any mode converted.
+- `decode_jpeg_frame`: live video frames (OpenCV, faster for camera JPEGs, which carry no EXIF
+  rotation); the size is read from the JPEG header first.
+`inspect_image` runs the photo checks (format, pixel limit, a full decode) without keeping the
+pixels: the web side checks uploads with it before storing them.
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeVar
+
+import numpy as np
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+DEFAULT_MAX_PIXELS = 40_000_000
+JPEG_MAGIC = b"\xff\xd8\xff"
+T = TypeVar("T")
+
+
+class ImageDecodeError(ValueError):
+    """Bytes that are not an image we can read. `code` is machine-readable; the message is a plain
+    sentence fragment ("the file is empty") that callers may prefix with the file name."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code, self.message = code, message
+
+
+@dataclass(frozen=True)
+class ImageInfo:
+    format: str  # Pillow's name: JPEG, PNG, WEBP, ...
+    width: int
+    height: int
+
+
+def _too_many_pixels(width: int, height: int, max_pixels: int, code: str = "image_too_large") -> ImageDecodeError:
+    return ImageDecodeError(code, f"{width}x{height} pixels is over the limit of {max_pixels / 1e6:g} megapixels")
+
+
+def _open(data: bytes, max_pixels: int, formats: Collection[str] | None, use: Callable[[Image.Image], T]) -> T:
+    """Open, check and fully decode `data`, then return `use(image)`; every failure is an ImageDecodeError."""
+    if not data:
+        raise ImageDecodeError("empty_file", "the file is empty")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as image:
+                if formats is not None and image.format not in formats:
+                    accepted = ", ".join(sorted(formats))
+                    raise ImageDecodeError("unsupported_format",
+                                           f"{image.format or 'this'} images are not accepted; use {accepted}")
+                width, height = image.size
+                if width * height > max_pixels:
+                    raise _too_many_pixels(width, height, max_pixels)
+                image.load()  # a full decode: truncated and corrupt files fail here
+                return use(image)
+    except ImageDecodeError:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise ImageDecodeError("image_too_large", "the image has far too many pixels") from None
+    except UnidentifiedImageError:
+        raise ImageDecodeError("invalid_image", "this is not an image file") from None
+    except (OSError, SyntaxError, ValueError):
+        raise ImageDecodeError("invalid_image", "the image is corrupt or truncated and cannot be read") from None
+
+
+def inspect_image(data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS,
+                  formats: Collection[str] | None = None) -> ImageInfo:
+    """Format and size of a fully decodable image within the limits (pixels are not kept)."""
+    return _open(data, max_pixels, formats, lambda image: ImageInfo(image.format or "", *image.size))
+
+
+def decode_image(source: bytes | str | Path, max_pixels: int = DEFAULT_MAX_PIXELS) -> np.ndarray:
+    """An (H, W, 3) uint8 RGB array, upright according to its EXIF orientation.
+
+    Grey, palette, CMYK and alpha images are converted to RGB (alpha composited over white).
+    """
+    data = Path(source).read_bytes() if isinstance(source, (str, Path)) else source
+    return _open(data, max_pixels, None, lambda image: _to_rgb(ImageOps.exif_transpose(image)))
+
+
+def _to_rgb(image: Image.Image) -> np.ndarray:
+    if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
+        rgba = image.convert("RGBA")
+        background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        image = Image.alpha_composite(background, rgba)
+    return np.asarray(image.convert("RGB"))
+
+
+def decode_jpeg_frame(data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS) -> np.ndarray:
+    """An (H, W, 3) uint8 RGB array from a camera frame's JPEG bytes."""
+    import cv2
+
+    if not data.startswith(JPEG_MAGIC):
+        raise ImageDecodeError("not_jpeg", "frames must be JPEG images")
+    try:
+        with Image.open(io.BytesIO(data)) as header:  # reads the header only
+            width, height = header.size
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+        raise ImageDecodeError("invalid_frame", "the frame could not be decoded as a JPEG image") from None
+    if width * height > max_pixels:
+        raise _too_many_pixels(width, height, max_pixels, code="frame_too_large")
+    frame = cv2.imdecode(np.frombuffer(data, dtype=np.uint8), cv2.IMREAD_COLOR)
+    if frame is None:
+        raise ImageDecodeError("invalid_frame", "the frame could not be decoded as a JPEG image")
+    return cv2.cvtColor(frame, cv2.COLOR_BGR2RGB)
+
+
+def rgb_to_gray(rgb: np.ndarray) -> np.ndarray:
+    """ITU-R 601 luma, as OpenCV and FER2013's grey faces use."""
+    import cv2
+
+    return cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)

@@ -1,0 +1,149 @@
+"""One image-to-faces pipeline for photos and live frames: decode, detect, crop, classify.
+
+Photos and frames differ only in their decoder (`ml.serving.images`); detection, framing,
+normalisation and one batched classification of all faces of an image are the same code with the
+same defaults. The result is one type, `ImageResult` with a `FaceResult` per face; the live
+tracker fills in a face's track id and smoothed probabilities on the same type.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ml.emotions import EMOTIONS
+from ml.faces import Box, crop_faces
+from ml.serving.detection import DEFAULT_DETECTOR, get_detector
+from ml.serving.images import DEFAULT_MAX_PIXELS, decode_image, decode_jpeg_frame, rgb_to_gray
+from ml.serving.registry import DEFAULT_MODEL, get_classifier
+
+if TYPE_CHECKING:
+    from ml.serving.classifiers import Classifier
+
+
+def _probabilities_dict(values: np.ndarray) -> dict[str, float]:
+    return {emotion: round(float(p), 4) for emotion, p in zip(EMOTIONS, values, strict=True)}
+
+
+@dataclass(frozen=True)
+class FaceResult:
+    box: Box
+    probabilities: np.ndarray  # (7,) float32, this image's
+    track_id: int | None = None  # live: the tracker's id for this face
+    smoothed: np.ndarray | None = None  # live: mean over the track's recent frames
+
+    @property
+    def label_probabilities(self) -> np.ndarray:
+        """What the label is read from: the smoothed probabilities when tracked, else this image's."""
+        return self.smoothed if self.smoothed is not None else self.probabilities
+
+    @property
+    def emotion(self) -> str:
+        return EMOTIONS[int(np.argmax(self.label_probabilities))]
+
+    @property
+    def confidence(self) -> float:
+        return float(np.max(self.label_probabilities))
+
+    def tracked(self, track_id: int, smoothed: np.ndarray) -> FaceResult:
+        return replace(self, track_id=track_id, smoothed=smoothed)
+
+    def to_dict(self) -> dict:
+        data = {
+            "box": self.box.to_dict(),
+            "probabilities": _probabilities_dict(self.probabilities),
+            "emotion": self.emotion,
+            "confidence": round(self.confidence, 4),
+        }
+        if self.track_id is not None:
+            data["id"] = self.track_id
+        if self.smoothed is not None:
+            data["smoothed"] = _probabilities_dict(self.smoothed)
+        return data
+
+
+@dataclass
+class ImageResult:
+    faces: list[FaceResult]
+    width: int
+    height: int
+    model: str
+    detector: str
+    timings_ms: dict[str, float] = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return {
+            "model": self.model,
+            "detector": self.detector,
+            "width": self.width,
+            "height": self.height,
+            "faces": [f.to_dict() for f in self.faces],
+            "timings_ms": {k: round(v, 2) for k, v in self.timings_ms.items()},
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict) -> ImageResult:
+        """Back from `to_dict` (a worker's answer through the channel layer); probabilities keep 4 places."""
+        faces = [
+            FaceResult(Box.from_dict(f["box"]), np.array([f["probabilities"][e] for e in EMOTIONS], dtype=np.float32))
+            for f in data["faces"]
+        ]
+        return cls(faces, data["width"], data["height"], data["model"], data["detector"], dict(data["timings_ms"]))
+
+
+def _elapsed_ms(started: float) -> float:
+    return (time.perf_counter() - started) * 1000
+
+
+def analyse_rgb(rgb: np.ndarray, *, model: str = DEFAULT_MODEL, detector: str = DEFAULT_DETECTOR,
+                flip: bool = False, classifier: Classifier | None = None,
+                timings: dict[str, float] | None = None) -> list[FaceResult]:
+    """Detect and classify every face of an RGB array; all faces go through the model at once.
+
+    `classifier` overrides the registry's (a MicroBatcher that batches across live streams).
+    """
+    timings = timings if timings is not None else {}
+    classifier = classifier or get_classifier(model)  # before detection: a wrong name fails fast
+    started = time.perf_counter()
+    boxes = get_detector(detector).detect(rgb)
+    timings["detect"] = _elapsed_ms(started)
+    started = time.perf_counter()
+    crops = crop_faces(rgb_to_gray(rgb), boxes)
+    probabilities = classifier.predict_proba(crops, flip=flip)
+    timings["classify"] = _elapsed_ms(started)
+    return [FaceResult(box, np.asarray(p, dtype=np.float32)) for box, p in zip(boxes, probabilities, strict=True)]
+
+
+def _analyse(decode, source, *, model: str, detector: str, flip: bool, classifier: Classifier | None) -> ImageResult:
+    timings: dict[str, float] = {}
+    started = time.perf_counter()
+    rgb = source if isinstance(source, np.ndarray) else decode(source)
+    if rgb.ndim == 2:
+        rgb = np.repeat(rgb[..., None], 3, axis=-1)
+    timings["decode"] = _elapsed_ms(started)
+    faces = analyse_rgb(rgb, model=model, detector=detector, flip=flip, classifier=classifier, timings=timings)
+    timings["total"] = _elapsed_ms(started)
+    return ImageResult(faces, rgb.shape[1], rgb.shape[0], model, detector, timings)
+
+
+def analyse_photo(source: bytes | str | Path | np.ndarray, *, model: str = DEFAULT_MODEL,
+                  detector: str = DEFAULT_DETECTOR, flip: bool = False,
+                  max_pixels: int = DEFAULT_MAX_PIXELS) -> ImageResult:
+    """A photo given as encoded bytes, a file path or an RGB array.
+
+    No face found is a result (empty `faces`), not an error. Raises `ImageDecodeError`,
+    `UnknownModelError` or `UnknownDetectorError` for bad input.
+    """
+    return _analyse(lambda data: decode_image(data, max_pixels), source, model=model, detector=detector, flip=flip,
+                    classifier=None)
+
+
+def analyse_frame(jpeg: bytes, *, model: str = DEFAULT_MODEL, detector: str = DEFAULT_DETECTOR,
+                  max_pixels: int = DEFAULT_MAX_PIXELS, classifier: Classifier | None = None) -> ImageResult:
+    """A live video frame (JPEG bytes): single pass, no flip averaging (the frame budget is tight)."""
+    return _analyse(lambda data: decode_jpeg_frame(data, max_pixels), jpeg, model=model, detector=detector,
+                    flip=False, classifier=classifier)
