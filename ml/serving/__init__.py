@@ -1,0 +1,1 @@
+"""Serving: decoding, detection, framing, classification and tracking (no training code, no Django)."""

@@ -1,0 +1,1 @@
+"""Training: data, targets, augmentation, architectures, the training loop, evaluation and export."""
