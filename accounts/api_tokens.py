@@ -19,6 +19,7 @@ from django.utils import timezone
 from rest_framework import authentication, exceptions
 
 from accounts.models import ApiToken, User
+from fer_site.errors import ServiceError
 
 KEY_PREFIX = "fer_"
 MAX_TOKENS_PER_USER = 50
@@ -27,7 +28,7 @@ DEFAULT_TOKEN_NAME = "API token"
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 
-class TokenLimitReached(ValueError):
+class TokenLimitReached(ServiceError):
     code = "token_limit_reached"
 
 

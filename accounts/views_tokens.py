@@ -31,7 +31,7 @@ def token_create_view(request: HttpRequest) -> HttpResponse:
     try:
         new = api_tokens.token_create(user=request.user, name=request.POST.get("name", ""))
     except api_tokens.TokenLimitReached as exc:
-        messages.error(request, str(exc))
+        messages.error(request, exc.message)
         return _back(request)
     request.session[SESSION_KEY] = {"name": new.token.name, "key": new.key}
     messages.success(request, f"Created the API token “{new.token.name}”. Copy it now: it is shown only once.")

@@ -95,6 +95,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
+            # The analysis pages' helpers live with the pages (analysis/web/), not in a templatetags folder.
+            "libraries": {"analysis_tags": "analysis.web.templatetags"},
         },
     },
 ]
@@ -234,6 +236,7 @@ FER_TEST_TASK_DELAY_S = env.float("FER_TEST_TASK_DELAY_S", default=0.0)
 # Live webcam frames: size and rate per socket; how long to wait for a realtime worker (scaled).
 FER_LIVE_MAX_FRAME_BYTES = env.int("FER_LIVE_MAX_FRAME_BYTES", default=1_000_000)
 FER_LIVE_MAX_FPS = env.int("FER_LIVE_MAX_FPS", default=30)
+FER_LIVE_MAX_FRAME_PIXELS = env.int("FER_LIVE_MAX_FRAME_PIXELS", default=4_000_000)
 FER_LIVE_REMOTE_TIMEOUT_S = env.float("FER_LIVE_REMOTE_TIMEOUT_S", default=5.0)
 # Realtime workers classify faces from many streams together: up to this many faces, waiting at most this long
 # for more (only while other frames are still being decoded/detected). 1 turns batching off. See docs/scaled.md.
@@ -300,15 +303,15 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.MultiPartParser",
     ],
     "DEFAULT_THROTTLE_CLASSES": [
-        "analysis.api.throttles.UserRateThrottle",
-        "analysis.api.throttles.AnonRateThrottle",
-        "analysis.api.throttles.UploadRateThrottle",
+        "fer_site.api.throttles.UserRateThrottle",
+        "fer_site.api.throttles.AnonRateThrottle",
+        "fer_site.api.throttles.UploadRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "user": env.str("FER_API_USER_RATE", default="6000/hour"),
         "anon": env.str("FER_API_ANON_RATE", default="60/min"),
     },
-    "EXCEPTION_HANDLER": "analysis.api.errors.exception_handler",
+    "EXCEPTION_HANDLER": "fer_site.api.errors.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }

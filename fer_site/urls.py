@@ -8,10 +8,10 @@ from fer_site.views import LandingView, healthz
 urlpatterns = [
     path("", LandingView.as_view(), name="landing"),
     path("accounts/", include("accounts.urls")),
-    path("api/v1/", include("analysis.api.urls")),
+    path("api/v1/", include("fer_site.api.urls")),
     path("admin/", admin.site.urls),
     path("healthz/", healthz, name="healthz"),
-    path("", include("analysis.urls")),
+    path("", include("analysis.web.urls")),
 ]
 
 admin.site.site_header = "FER platform administration"

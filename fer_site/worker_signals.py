@@ -27,12 +27,9 @@ logger = logging.getLogger(__name__)
 
 def warm_up() -> None:
     try:
-        import numpy as np
-
         from ml.serving.registry import DEFAULT_MODEL, get_classifier
 
-        classifier = get_classifier(DEFAULT_MODEL)
-        classifier.predict_proba(np.zeros((1, 48, 48), dtype=np.uint8))  # builds the inference graph too
+        get_classifier(DEFAULT_MODEL).warm_up()  # loads the weights and builds the inference graph
         logger.info("model %s warmed up", DEFAULT_MODEL)
     except Exception:  # a broken model must not stop the worker: the task reports it as a failed analysis
         logger.exception("model warm-up failed")

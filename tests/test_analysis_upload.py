@@ -9,9 +9,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from analysis import services
+from analysis.core import services
+from analysis.core.photo_checks import InvalidUpload, check_image
 from analysis.models import Analysis, Face
-from analysis.validation import InvalidUpload, check_image
 from tests.photos import blank_photo, encode, face_photo, upload
 
 pytestmark = pytest.mark.django_db
@@ -247,6 +247,4 @@ def _pending(user) -> Analysis:
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     checked = check_image(SimpleUploadedFile("a.jpg", face_photo(), content_type="image/jpeg"))
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr("analysis.services.enqueue_analysis", lambda analysis_id: None)
-        return services.analysis_create(owner=user, image=checked)
+    return services.analysis_create(owner=user, image=checked)  # stored, never started

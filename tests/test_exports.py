@@ -11,7 +11,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from analysis.exports import COLUMNS
+from analysis.core.exports import COLUMNS
 from ml.emotions import EMOTIONS
 from tests.analysis_factories import days_ago, make_analysis
 

@@ -10,7 +10,7 @@ from asgiref.sync import async_to_sync
 from channels.testing import WebsocketCommunicator
 from PIL import Image
 
-from analysis.consumers import LiveConsumer
+from analysis.live.consumer import LiveConsumer
 from analysis.models import LiveSession
 from tests.photos import astronaut
 
@@ -110,9 +110,9 @@ def test_bad_frames_get_errors_and_the_socket_stays_usable(user, settings):
 
 
 def test_one_frame_in_flight_newer_frames_replace_waiting_ones(user, monkeypatch):
-    from analysis import consumers
+    from analysis.live import frames
 
-    release, real = threading.Event(), consumers._predict_in_thread
+    release, real = threading.Event(), frames.predict_frame
     seen: list[int] = []
 
     def slow_predict(frame: bytes, model: str):
@@ -121,7 +121,7 @@ def test_one_frame_in_flight_newer_frames_replace_waiting_ones(user, monkeypatch
             release.wait(TIMEOUT)  # hold the first frame while more arrive
         return real(frame[:-1], model)
 
-    monkeypatch.setattr(consumers, "_predict_in_thread", slow_predict)
+    monkeypatch.setattr(frames, "predict_frame", slow_predict)
 
     async def scenario():
         communicator = await connected(user)

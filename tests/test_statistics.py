@@ -9,8 +9,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from analysis import charts, statistics
-from analysis.history_filters import DateRange, RangeFilterForm
+from analysis.core import statistics
+from analysis.core.date_ranges import DateRange
+from analysis.web import charts
+from analysis.web.forms import RangeFilterForm
 from ml.emotions import EMOTIONS
 from tests.analysis_factories import days_ago, make_analysis
 

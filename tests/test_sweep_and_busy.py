@@ -12,9 +12,9 @@ from kombu.exceptions import OperationalError
 from rest_framework.test import APIClient
 
 from accounts.api_tokens import token_create
-from analysis import services
+from analysis.core import services
+from analysis.core.tasks import analyse_photo
 from analysis.models import Analysis
-from analysis.tasks import analyse_photo
 from tests.analysis_factories import make_analysis
 from tests.photos import face_photo, upload
 
@@ -134,7 +134,7 @@ def test_soft_time_limit_outside_inference_still_ends_as_failed(user, monkeypatc
     def slow_read(*args, **kwargs):
         raise SoftTimeLimitExceeded()
 
-    monkeypatch.setattr("analysis.services._claim", slow_read)
+    monkeypatch.setattr("analysis.core.services._claim", slow_read)
     analyse_photo.run(str(analysis.id))
 
     analysis.refresh_from_db()

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from drf_spectacular.utils import OpenApiExample
 
-from analysis.api.errors import error_body
+from fer_site.api.errors import error_body
+from fer_site.api.schema import error_example as _error
 
 _ID = "3f6c1f0e-8d2a-4b7e-9a51-2c4d8e7b9a10"
 _URL = f"http://127.0.0.1:8000/api/v1/analyses/{_ID}/"
@@ -39,10 +40,6 @@ _PENDING = {**_DONE, "status": "pending", "face_count": 0, "top_emotion": "", "f
             "started_at": None, "finished_at": None, "annotated_url": None}
 
 
-def _error(name: str, code: str, message: str, details: dict | None = None) -> OpenApiExample:
-    return OpenApiExample(name, value=error_body(code, message, details), response_only=True)
-
-
 ANALYSIS_DONE = OpenApiExample("Finished analysis", value=_DONE, response_only=True)
 ANALYSIS_PENDING = OpenApiExample("Still pending", value=_PENDING, response_only=True)
 BATCH_RESULT = OpenApiExample(
@@ -60,22 +57,8 @@ UNKNOWN_MODEL = _error("Unknown model", "unknown_model", "Unknown model 'vgg99';
 IMAGE_TOO_LARGE = _error("Too large", "image_too_large", "huge.jpg: the file is over the 10 MB limit.")
 UNSUPPORTED_FORMAT = _error("GIF", "unsupported_format",
                             "anim.gif: GIF images are not accepted; use JPEG, PNG or WebP.")
-VALIDATION_ERROR = _error("Invalid field", "validation_error", "timeout: Ensure this value is less than or equal "
-                          "to 30.0.", {"fields": {"timeout": ["Ensure this value is less than or equal to 30.0."]}})
-NOT_AUTHENTICATED = _error("No credentials", "not_authenticated", "Authentication credentials were not provided.")
-NOT_FOUND = _error("Not found", "not_found", "Not found.")
 PHOTO_NOT_KEPT = _error("Photo not kept", "photo_not_kept",
                         "The original photo was not kept (photos are deleted once analysed).")
-THROTTLED = _error("Throttled", "throttled", "Too many requests. Retry in 12 s.", {"retry_after": 12})
-INVALID_CREDENTIALS = _error("Wrong password", "invalid_credentials", "Wrong username or password.")
-TOKEN_REQUEST = OpenApiExample("Credentials", value={"username": "alice", "password": "…", "name": "laptop script"},
-                               request_only=True)
-TOKEN_RESPONSE = OpenApiExample(
-    "New token",
-    value={"id": 7, "name": "laptop script", "prefix": "fer_Xq3bZ9aL", "created_at": "2026-11-28T09:00:00Z",
-           "last_used_at": None, "token": "fer_Xq3bZ9aLr0p…(shown once)"},
-    response_only=True,
-)
 MODELS = OpenApiExample(
     "Models",
     value=[{"name": "fast", "arch": "fast", "description": "Compact CNN for CPUs and live use.",

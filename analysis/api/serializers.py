@@ -1,4 +1,4 @@
-"""Serializers of the REST API: representations out, and validation of parameters in."""
+"""Serializers of the analysis endpoints: representations out, and validation of parameters in."""
 
 from __future__ import annotations
 
@@ -6,7 +6,9 @@ from django.urls import reverse
 from rest_framework import serializers
 
 from analysis.models import EMOTION_CHOICES, Analysis, Face
+from fer_site.api.schema import ErrorDetailSerializer
 from ml.emotions import EMOTIONS
+from ml.serving.detection import DEFAULT_DETECTOR, DETECTORS
 
 MAX_WAIT_SECONDS = 30.0
 DEFAULT_WAIT_SECONDS = 10.0
@@ -106,7 +108,8 @@ class AnalysisCreateSerializer(serializers.Serializer):
     )
     model = serializers.CharField(required=False, allow_blank=True, help_text="A name from GET models/ (default: "
                                   "the default model).")
-    detector = serializers.CharField(required=False, allow_blank=True, help_text="haar (default) or mtcnn.")
+    detector = serializers.CharField(required=False, allow_blank=True,
+                                     help_text=f"One of {', '.join(DETECTORS)} (default {DEFAULT_DETECTOR}).")
     wait = serializers.BooleanField(
         required=False, default=False,
         help_text="Answer with the finished analysis (201) if it finishes within `timeout` seconds, else 202.",
@@ -127,17 +130,6 @@ class AnalysisBatchSerializer(serializers.Serializer):
     wait = serializers.BooleanField(required=False, default=False)
     timeout = serializers.FloatField(required=False, default=DEFAULT_WAIT_SECONDS, min_value=0.0,
                                      max_value=MAX_WAIT_SECONDS)
-
-
-class ErrorDetailSerializer(serializers.Serializer):
-    code = serializers.CharField(help_text="Machine-readable, e.g. invalid_image, unknown_model, throttled.")
-    message = serializers.CharField(help_text="For people.")
-    details = serializers.DictField(help_text="Extra data: `fields` for validation_error, `retry_after` for "
-                                    "throttled.")
-
-
-class ErrorSerializer(serializers.Serializer):
-    error = ErrorDetailSerializer()
 
 
 class BatchItemSerializer(serializers.Serializer):
@@ -237,22 +229,3 @@ class StatsSerializer(serializers.Serializer):
     per_emotion = StatsEmotionSerializer(many=True)
     per_model = StatsModelSerializer(many=True)
     over_time = StatsOverTimeSerializer()
-
-
-class TokenRequestSerializer(serializers.Serializer):
-    username = serializers.CharField(max_length=150)
-    password = serializers.CharField(max_length=4096, trim_whitespace=False, style={"input_type": "password"})
-    name = serializers.CharField(required=False, allow_blank=True, max_length=64,
-                                 help_text="A label to recognise the token by (default 'API token').")
-
-
-class TokenSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    name = serializers.CharField()
-    prefix = serializers.CharField(help_text="The key's first characters.")
-    created_at = serializers.DateTimeField()
-    last_used_at = serializers.DateTimeField(allow_null=True)
-
-
-class NewTokenSerializer(TokenSerializer):
-    token = serializers.CharField(help_text="The key: send it as `Authorization: Token <key>`. Shown only once.")

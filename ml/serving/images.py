@@ -22,6 +22,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 DEFAULT_MAX_PIXELS = 40_000_000
 JPEG_MAGIC = b"\xff\xd8\xff"
+NOT_AN_IMAGE = "this is not an image file"
 T = TypeVar("T")
 
 
@@ -54,9 +55,7 @@ def _open(data: bytes, max_pixels: int, formats: Collection[str] | None, use: Ca
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(io.BytesIO(data)) as image:
                 if formats is not None and image.format not in formats:
-                    accepted = ", ".join(sorted(formats))
-                    raise ImageDecodeError("unsupported_format",
-                                           f"{image.format or 'this'} images are not accepted; use {accepted}")
+                    raise ImageDecodeError("unsupported_format", f"{image.format or 'these'} images are not accepted")
                 width, height = image.size
                 if width * height > max_pixels:
                     raise _too_many_pixels(width, height, max_pixels)
@@ -67,7 +66,7 @@ def _open(data: bytes, max_pixels: int, formats: Collection[str] | None, use: Ca
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise ImageDecodeError("image_too_large", "the image has far too many pixels") from None
     except UnidentifiedImageError:
-        raise ImageDecodeError("invalid_image", "this is not an image file") from None
+        raise ImageDecodeError("invalid_image", NOT_AN_IMAGE) from None
     except (OSError, SyntaxError, ValueError):
         raise ImageDecodeError("invalid_image", "the image is corrupt or truncated and cannot be read") from None
 

@@ -9,8 +9,10 @@
   const video = $("live-video"), overlay = $("live-overlay"), stage = $("live-stage");
   const startButton = $("live-start"), stopButton = $("live-stop"), modelSelect = $("live-model");
   const statusLine = $("live-status"), summaryLine = $("live-summary");
-  const COLOURS = { angry: "#dc3545", disgust: "#6f42c1", fear: "#fd7e14", happy: "#198754", sad: "#0d6efd", surprise: "#d63384", neutral: "#6c757d" };
-  const EMOTIONS = Object.keys(COLOURS);
+  const EMOTIONS = ["angry", "disgust", "fear", "happy", "sad", "surprise", "neutral"];
+  // The palette comes from the page (base.html writes it as CSS variables from analysis/core/palette.py).
+  const rootStyle = getComputedStyle(document.documentElement);
+  const COLOURS = Object.fromEntries(EMOTIONS.map((e) => [e, rootStyle.getPropertyValue("--emotion-" + e).trim()]));
   const MAX_SIDE = 640;
   const capture = document.createElement("canvas");
 

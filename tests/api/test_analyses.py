@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from analysis import services
+from analysis.core import services
+from analysis.core.tasks import analyse_photo
 from analysis.models import Analysis
 from tests.analysis_factories import days_ago, make_analysis
 from tests.api.conftest import assert_error
@@ -31,9 +32,10 @@ def gif() -> bytes:
 
 
 @pytest.fixture
-def no_processing(monkeypatch):
-    """Nothing processes queued analyses (as if the workers were busy or down)."""
-    monkeypatch.setattr(services, "enqueue_analysis", lambda analysis_id: None)
+def no_processing(settings, monkeypatch):
+    """Celery mode where the broker takes every task but no worker ever runs one (workers busy or down)."""
+    settings.FER_TASK_MODE = "celery"
+    monkeypatch.setattr(analyse_photo, "apply_async", lambda *args, **kwargs: None)
 
 
 # --- create ----------------------------------------------------------------------------------------
@@ -84,8 +86,8 @@ def test_wait_times_out_with_202_when_a_worker_is_slow(api, settings, no_process
 
 def test_wait_in_celery_mode_sees_the_worker_finish(api, settings, monkeypatch):
     settings.FER_TASK_MODE = "celery"
-    monkeypatch.setattr(services, "enqueue_analysis", lambda analysis_id: services.analysis_process(
-        analysis_id=analysis_id))
+    monkeypatch.setattr(analyse_photo, "apply_async", lambda args, **kwargs: services.analysis_process(
+        analysis_id=args[0]))
     monkeypatch.setattr("django.db.transaction.on_commit", lambda func, using=None, robust=False: func())
     response = api.post(LIST, {"image": upload("a.jpg", face_photo()), "wait": "true"}, format="multipart")
     assert response.status_code == 201 and response.json()["status"] == "done"

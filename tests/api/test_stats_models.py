@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from analysis import statistics
-from analysis.choices import model_catalogue
-from analysis.history_filters import DateRange
+from analysis.core import statistics
+from analysis.core.choices import model_catalogue
+from analysis.core.date_ranges import DateRange
 from analysis.models import Analysis
 from tests.analysis_factories import days_ago, make_analysis
 from tests.api.conftest import assert_error

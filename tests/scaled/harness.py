@@ -174,8 +174,8 @@ CREATE_ANALYSIS = """
 from django.core.files.uploadedfile import SimpleUploadedFile
 from accounts.models import User
 from accounts.services import user_create
-from analysis.services import analysis_create
-from analysis.validation import check_image
+from analysis.core.services import analysis_create
+from analysis.core.photo_checks import check_image
 from tests.photos import face_photo
 user = User.objects.filter(username="fault").first() or user_create(
     username="fault", email="fault@example.com", password="fault-Secret-2024-x")

@@ -6,7 +6,7 @@ import json
 
 from django.core.management.base import BaseCommand
 
-from analysis.services import analysis_sweep
+from analysis.core.services import analysis_sweep
 
 
 class Command(BaseCommand):

@@ -1,0 +1,249 @@
+"""Analysis endpoints under /api/v1/analyses/. Thin: serializers validate, core services write,
+selectors read, the upload service checks, stores and starts photos for the page and the API alike.
+
+Every query starts from `request.user`: another user's analysis is a 404, exactly like one that
+does not exist. Errors use the shape of `fer_site.api.errors`.
+"""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import generics, pagination, parsers, renderers, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from analysis.api import examples
+from analysis.api import serializers as s
+from analysis.core import downloads, selectors, services
+from analysis.core.uploads import MAX_FILES_PER_REQUEST, UploadOutcome, upload_photos
+from analysis.models import Analysis
+from fer_site.api.errors import APIError, error_body
+from fer_site.api.schema import BAD_PARAMS, ERRORS_COMMON, NOT_FOUND, NOT_FOUND_RESPONSE, ErrorSerializer
+
+
+class AnalysisCursorPagination(pagination.CursorPagination):
+    ordering = "-created_at"
+    page_size = 20
+    page_size_query_param = "page_size"
+    max_page_size = 100
+
+    def decode_cursor(self, request):
+        try:
+            return super().decode_cursor(request)
+        except Exception as exc:  # DRF answers 404 for a bad cursor; it is a bad parameter
+            if isinstance(exc, APIError):
+                raise
+            raise APIError("invalid_cursor", "The cursor is invalid; use the `next`/`previous` links as given.",
+                           details={"fields": {"cursor": ["Invalid cursor."]}}) from None
+
+
+QUERY_OPTIONS = ("model", "detector", "wait", "timeout")
+QUERY_PARAMETERS = [
+    OpenApiParameter("wait", bool, description="Same as the form field `wait` (either may be used)."),
+    OpenApiParameter("timeout", float, description="Same as the form field `timeout`."),
+]
+
+
+def _options(request) -> dict:
+    """Upload options from the form, or from the query string (`POST analyses/?wait=true`); the form wins."""
+    options = {k: v for k, v in request.query_params.items() if k in QUERY_OPTIONS}
+    options.update(request.data.dict())
+    return options
+
+
+def _upload(request, files: list, params: dict) -> list[UploadOutcome]:
+    return upload_photos(owner=request.user, files=files, model=params.get("model"),
+                         detector=params.get("detector"), wait_s=params["timeout"] if params["wait"] else None)
+
+
+def _status_of(outcome: UploadOutcome, waited: bool) -> int:
+    """201 when the client waited and the analysis finished, else 202; a refused file has its error's status."""
+    if outcome.error is not None:
+        return outcome.error.status
+    return status.HTTP_201_CREATED if waited and outcome.analysis.is_finished else status.HTTP_202_ACCEPTED
+
+
+class AnalysisListCreateView(generics.GenericAPIView):
+    serializer_class = s.AnalysisSerializer
+    pagination_class = AnalysisCursorPagination
+    parser_classes = [parsers.MultiPartParser, parsers.FormParser]
+
+    def get_throttles(self):
+        self.throttle_scope = "uploads" if self.request.method == "POST" else None
+        return super().get_throttles()
+
+    def get_queryset(self):
+        params = s.AnalysisListFilterSerializer(data=self.request.query_params)
+        params.is_valid(raise_exception=True)
+        f = params.validated_data
+        return selectors.analysis_filtered(
+            owner=self.request.user, emotion=f.get("emotion"), model=f.get("model"), status=f.get("status"),
+            created_from=f.get("created_after"), created_before=f.get("created_before"),
+        ).prefetch_related("faces")
+
+    @extend_schema(
+        operation_id="analyses_list",
+        tags=["analyses"],
+        summary="List your analyses, newest first",
+        parameters=[s.AnalysisListFilterSerializer],
+        responses={200: s.AnalysisSerializer(many=True), **BAD_PARAMS, **ERRORS_COMMON},
+    )
+    def get(self, request):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    @extend_schema(
+        operation_id="analyses_create",
+        tags=["analyses"],
+        summary="Analyse a photo",
+        description=(
+            "Upload one photo (multipart field `image`). Without `wait` the answer is 202 at once, with the "
+            "analysis pending: poll its `url`. With `wait=true` the answer is 201 with the finished analysis "
+            "(faces, boxes, probabilities) if it finishes within `timeout` seconds (default 10, at most 30), "
+            "else 202. A photo without faces is a result (`face_count` 0), not an error. Uploads are "
+            "throttled per user (scope `uploads`)."
+        ),
+        request={"multipart/form-data": s.AnalysisCreateSerializer},
+        parameters=QUERY_PARAMETERS,
+        responses={
+            201: OpenApiResponse(s.AnalysisSerializer, "Finished within the wait", examples=[examples.ANALYSIS_DONE]),
+            202: OpenApiResponse(s.AnalysisSerializer, "Accepted; poll `url`", examples=[examples.ANALYSIS_PENDING]),
+            400: OpenApiResponse(ErrorSerializer, "Invalid image or parameters",
+                                 examples=[examples.INVALID_IMAGE, examples.EMPTY_FILE, examples.UNKNOWN_MODEL]),
+            413: OpenApiResponse(ErrorSerializer, "Too large", examples=[examples.IMAGE_TOO_LARGE]),
+            415: OpenApiResponse(ErrorSerializer, "Format not accepted", examples=[examples.UNSUPPORTED_FORMAT]),
+            503: OpenApiResponse(ErrorSerializer, "The task queue or the database is unreachable or saturated "
+                                 "(code `busy`); nothing was stored: retry after `Retry-After` seconds"),
+            **ERRORS_COMMON,
+        },
+    )
+    def post(self, request):
+        if "image" not in request.FILES:
+            raise APIError("no_file", "Send the photo as the multipart field `image`.",
+                           details={"fields": {"image": ["No file was submitted."]}})
+        params = s.AnalysisCreateSerializer(data=_options(request))
+        params.is_valid(raise_exception=True)
+        p = params.validated_data
+        (outcome,) = _upload(request, [p["image"]], p)
+        if outcome.error is not None:
+            raise outcome.error
+        data = self.get_serializer(outcome.analysis).data
+        return Response(data, status=_status_of(outcome, p["wait"]), headers={"Location": data["url"]})
+
+
+class AnalysisBatchView(generics.GenericAPIView):
+    serializer_class = s.AnalysisSerializer
+    parser_classes = [parsers.MultiPartParser, parsers.FormParser]
+    throttle_scope = "uploads"
+
+    @extend_schema(
+        operation_id="analyses_batch_create",
+        tags=["analyses"],
+        summary="Analyse several photos; each gets its own result or its own error",
+        description=(
+            f"Several files in the multipart field `images` (at most {MAX_FILES_PER_REQUEST}). The answer is 207 "
+            "Multi-Status: `results` lists, in order, each file's own status and either its `analysis` or its "
+            "`error`. One bad file never fails the others. `model`, `detector`, `wait` and `timeout` apply to "
+            "all files (the wait is shared). Each file counts as one upload for throttling."
+        ),
+        request={"multipart/form-data": s.AnalysisBatchSerializer},
+        parameters=QUERY_PARAMETERS,
+        responses={
+            207: OpenApiResponse(s.BatchResultSerializer, "One result per file", examples=[examples.BATCH_RESULT]),
+            400: OpenApiResponse(ErrorSerializer, "No files, too many files or bad parameters",
+                                 examples=[examples.UNKNOWN_MODEL]),
+            **ERRORS_COMMON,
+        },
+    )
+    def post(self, request):
+        files = request.FILES.getlist("images")
+        if not files:
+            raise APIError("no_file", "Send the photos in the multipart field `images`.",
+                           details={"fields": {"images": ["No file was submitted."]}})
+        params = s.AnalysisBatchSerializer(data={**_options(request), "images": files})
+        params.is_valid(raise_exception=True)
+        p = params.validated_data
+        results = []
+        for index, outcome in enumerate(_upload(request, files, p)):
+            item = {"index": index, "name": outcome.name, "status": _status_of(outcome, p["wait"])}
+            if outcome.error is not None:
+                item.update(error_body(outcome.error.code, outcome.error.message))
+            else:
+                item["analysis"] = self.get_serializer(outcome.analysis).data
+            results.append(item)
+        return Response({"results": results}, status=status.HTTP_207_MULTI_STATUS)
+
+
+class AnalysisDetailView(generics.GenericAPIView):
+    serializer_class = s.AnalysisSerializer
+
+    def get_object(self) -> Analysis:
+        return selectors.analysis_get(owner=self.request.user, analysis_id=self.kwargs["analysis_id"])
+
+    @extend_schema(operation_id="analyses_retrieve", tags=["analyses"], summary="One analysis with its faces",
+                   responses={200: OpenApiResponse(s.AnalysisSerializer, "The analysis",
+                                                   examples=[examples.ANALYSIS_DONE]),
+                              **ERRORS_COMMON, **NOT_FOUND_RESPONSE})
+    def get(self, request, analysis_id):
+        return Response(self.get_serializer(self.get_object()).data)
+
+    @extend_schema(operation_id="analyses_destroy", tags=["analyses"],
+                   summary="Delete an analysis, its faces and its files",
+                   responses={204: None, **ERRORS_COMMON, **NOT_FOUND_RESPONSE})
+    def delete(self, request, analysis_id):
+        analysis = self.get_object()
+        services.analysis_delete(owner=request.user, ids=[analysis.id])
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ImageRenderer(renderers.BaseRenderer):
+    """Lets clients ask for the downloads with `Accept: image/*`; errors are still rendered as JSON."""
+
+    media_type = "image/*"
+    format = "image"
+    charset = None
+    render_style = "binary"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        return data
+
+
+class _DownloadView(APIView):
+    renderer_classes = [renderers.JSONRenderer, ImageRenderer]
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        if isinstance(response, Response):  # an error: always JSON, whatever Accept said
+            request.accepted_renderer = renderers.JSONRenderer()
+            request.accepted_media_type = "application/json"
+        return super().finalize_response(request, response, *args, **kwargs)
+
+
+DOWNLOAD_RESPONSES = {
+    (200, "image/jpeg"): OpenApiResponse(bytes, "The image"),
+    (200, "image/png"): OpenApiResponse(bytes, "The image (PNG uploads)"),
+    (200, "image/webp"): OpenApiResponse(bytes, "The image (WebP uploads)"),
+}
+
+
+class AnalysisPhotoView(_DownloadView):
+    @extend_schema(operation_id="analyses_photo", tags=["analyses"], summary="Download the original photo",
+                   description="404 with code `photo_not_kept` when the owner chose not to keep photos.",
+                   responses={**DOWNLOAD_RESPONSES,
+                              404: OpenApiResponse(ErrorSerializer, "Not found or not kept",
+                                                   examples=[NOT_FOUND, examples.PHOTO_NOT_KEPT]),
+                              **ERRORS_COMMON})
+    def get(self, request, analysis_id):
+        analysis = selectors.analysis_get(owner=request.user, analysis_id=analysis_id)
+        return downloads.photo_response(analysis)
+
+
+class AnalysisAnnotatedView(_DownloadView):
+    @extend_schema(operation_id="analyses_annotated", tags=["analyses"],
+                   summary="Download the photo with boxes and labels drawn (JPEG)",
+                   responses={(200, "image/jpeg"): OpenApiResponse(bytes, "The annotated JPEG"),
+                              404: OpenApiResponse(ErrorSerializer, "Not found, not done or photo not kept",
+                                                   examples=[NOT_FOUND, examples.PHOTO_NOT_KEPT]),
+                              **ERRORS_COMMON})
+    def get(self, request, analysis_id):
+        analysis = selectors.analysis_get(owner=request.user, analysis_id=analysis_id)
+        return downloads.annotated_response(analysis, as_attachment=False)

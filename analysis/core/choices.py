@@ -1,0 +1,52 @@
+"""Which models and detectors users may pick: read from the model cards, without loading any weights."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from fer_site.errors import ServiceError
+from ml.serving import registry
+from ml.serving.detection import DEFAULT_DETECTOR, DETECTORS
+
+
+class UnknownChoice(ServiceError):
+    status = 400
+
+
+@lru_cache(maxsize=1)
+def model_catalogue() -> tuple[dict, ...]:
+    """Name, description and figures of every available model (cached: cards change with deploys)."""
+    return tuple(registry.list_models())
+
+
+def model_names() -> list[str]:
+    return [m["name"] for m in model_catalogue()]
+
+
+def default_model() -> str:
+    names = model_names()
+    return registry.DEFAULT_MODEL if registry.DEFAULT_MODEL in names else (names[0] if names else "")
+
+
+def default_detector() -> str:
+    return DEFAULT_DETECTOR
+
+
+def detector_names() -> tuple[str, ...]:
+    return DETECTORS
+
+
+def check_model(name: str | None) -> str:
+    name = (name or "").strip() or default_model()
+    if name not in model_names():
+        raise UnknownChoice(f"Unknown model {name!r}; choose one of: {', '.join(model_names())}.",
+                            code="unknown_model")
+    return name
+
+
+def check_detector(name: str | None) -> str:
+    name = (name or "").strip() or DEFAULT_DETECTOR
+    if name not in DETECTORS:
+        raise UnknownChoice(f"Unknown detector {name!r}; choose one of: {', '.join(DETECTORS)}.",
+                            code="unknown_detector")
+    return name

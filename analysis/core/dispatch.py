@@ -1,0 +1,201 @@
+"""Where analysis work runs: the one module that reads `FER_TASK_MODE`.
+
+- `thread` (embedded default): a small in-process thread pool runs the task's body, so uploads
+  return at once and the page shows pending -> running -> done as in production;
+- `eager` (tests): runs it right away in the caller;
+- `celery` (scaled): sends it to a broker queue (`gpu` for photos, `realtime` for live frames;
+  routes in `CELERY_TASK_ROUTES`).
+
+Three entry points: `submit` (a stored photo), `wait` (inside `submit`, for the API's
+`wait=true`) and `LivePredictor.predict` (a live frame). When the broker, Redis or the database
+cannot be reached, each of them answers the same `ServiceBusy` (HTTP 503 `busy`, socket error
+`busy`); a photo that could not be queued is deleted first, so nothing waits for a task that was
+never sent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import logging
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+from django.conf import settings
+from django.db import OperationalError, close_old_connections, connection, transaction
+
+from analysis.core import services
+from analysis.models import Analysis
+from fer_site.errors import ServiceError, sentence
+from ml.serving.images import ImageDecodeError
+from ml.serving.pipeline import ImageResult
+
+logger = logging.getLogger(__name__)
+IN_PROCESS_MODES = ("thread", "eager")
+BUSY_RETRY_AFTER_S = 5
+BUSY_MESSAGE = "The analysis service is busy or unreachable; nothing was stored, please try again in a minute."
+DATABASE_BUSY_MESSAGE = ("The service is overloaded or its database is unreachable for a moment; nothing was "
+                         "stored. Retry after `Retry-After` seconds.")
+LIVE_TIMEOUT_MESSAGE = "The analysis service did not answer in time; frames are being skipped."
+_pool: ThreadPoolExecutor | None = None
+
+
+class ServiceBusy(ServiceError):
+    """The broker, Redis or the database cannot take the work right now; nothing was stored."""
+
+    code = "busy"
+    status = 503
+
+    def __init__(self, message: str = BUSY_MESSAGE):
+        super().__init__(message, details={"retry_after": BUSY_RETRY_AFTER_S})
+
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(BUSY_RETRY_AFTER_S)}
+
+
+class FrameRefused(ServiceError):
+    """A live frame that cannot be analysed (not a JPEG, too large, undecodable)."""
+
+
+def unavailable_errors() -> tuple[type[BaseException], ...]:
+    """Exceptions that mean "the broker, Redis or the database is unreachable", whichever client raised them."""
+    import redis.exceptions
+    from kombu.exceptions import OperationalError as BrokerError
+
+    return (BrokerError, redis.exceptions.ConnectionError, redis.exceptions.TimeoutError, ConnectionError,
+            OperationalError)
+
+
+def as_busy(exc: BaseException) -> ServiceBusy | None:
+    """The busy answer for an unavailability error raised anywhere (a throttle's cache, a query), else None."""
+    if isinstance(exc, ServiceBusy):
+        return exc
+    if isinstance(exc, OperationalError):
+        logger.warning("the database is unavailable: %s", exc)
+        return ServiceBusy(DATABASE_BUSY_MESSAGE)
+    if isinstance(exc, unavailable_errors()):
+        logger.warning("Redis or the broker is unreachable: %s", exc)
+        return ServiceBusy()
+    return None
+
+
+# --- Photos ---------------------------------------------------------------------------------------
+
+
+def submit(analysis: Analysis, *, wait_s: float | None = None) -> None:
+    """Start a stored analysis where this deployment runs work.
+
+    Without `wait_s` it is queued after the row is committed (so a worker always finds it). With
+    `wait_s` the call returns once the analysis has finished or `wait_s` seconds have passed: in
+    the in-process modes it is processed right here, so no queue sits between a waiting client
+    and its answer; with Celery it is queued and its row polled. Raises `ServiceBusy` (after
+    deleting the analysis) when the broker cannot take it.
+    """
+    if wait_s is not None and settings.FER_TASK_MODE in IN_PROCESS_MODES:
+        services.analysis_process(analysis_id=analysis.id)
+        return
+    transaction.on_commit(lambda: _queue_or_discard(analysis))
+    if wait_s is not None:
+        _wait(analysis.id, wait_s)
+
+
+def _queue_or_discard(analysis: Analysis) -> None:
+    try:
+        _queue(str(analysis.id))
+    except unavailable_errors() as exc:
+        logger.warning("could not queue analysis %s: %s", analysis.id, exc)
+        services.analysis_discard(analysis=analysis)
+        raise ServiceBusy() from exc
+
+
+def _queue(analysis_id: str) -> None:
+    global _pool
+    mode = settings.FER_TASK_MODE
+    if mode == "eager":
+        services.analysis_process(analysis_id=analysis_id)
+    elif mode == "thread":
+        if _pool is None:
+            _pool = ThreadPoolExecutor(max_workers=settings.FER_INPROCESS_WORKERS, thread_name_prefix="analysis")
+        _pool.submit(_run_in_thread, analysis_id)
+    else:
+        from analysis.core.tasks import analyse_photo
+
+        analyse_photo.apply_async(args=[analysis_id])
+
+
+def _run_in_thread(analysis_id: str) -> None:
+    close_old_connections()
+    try:
+        services.analysis_process(analysis_id=analysis_id)
+    except Exception:
+        logger.exception("in-process analysis %s crashed", analysis_id)
+    finally:
+        close_old_connections()
+
+
+def _wait(analysis_id, timeout: float) -> None:
+    """Poll the row (a worker elsewhere processes it) until it is finished or `timeout` passed.
+
+    The connection goes back (to the pool, in the scaled profile) while the request sleeps, so
+    fifty waiting uploads do not hold fifty database connections for up to 30 seconds each.
+    """
+    deadline = time.monotonic() + timeout
+    delay = 0.02
+    finished = (Analysis.Status.DONE, Analysis.Status.FAILED)
+    while time.monotonic() < deadline:
+        current = Analysis.objects.filter(pk=analysis_id).values_list("status", flat=True).first()
+        if current is None or current in finished:
+            return
+        if not connection.in_atomic_block:
+            connection.close()
+        time.sleep(min(delay, max(0.0, deadline - time.monotonic())))
+        delay = min(delay * 1.5, 0.25)
+
+
+# --- Live frames ----------------------------------------------------------------------------------
+
+
+class LivePredictor:
+    """Analyses one socket's frames: in a thread of this process, or on a Celery `realtime` worker
+    that answers through the channel layer (the consumer hands such answers to `deliver`)."""
+
+    def __init__(self, channel_name: str, model: str):
+        self.channel_name, self.model = channel_name, model
+        self._reply: asyncio.Future | None = None
+
+    async def predict(self, frame: bytes) -> ImageResult:
+        """Raises FrameRefused for a bad frame and ServiceBusy when no worker answers in time."""
+        if settings.FER_TASK_MODE in IN_PROCESS_MODES:
+            from analysis.live.frames import predict_frame
+
+            try:
+                return await asyncio.to_thread(predict_frame, frame, self.model)
+            except ImageDecodeError as exc:
+                raise FrameRefused(sentence(exc.message), code=exc.code) from None
+        return await self._predict_remotely(frame)
+
+    async def _predict_remotely(self, frame: bytes) -> ImageResult:
+        from analysis.core.tasks import live_frame
+
+        self._reply = asyncio.get_running_loop().create_future()
+        try:
+            live_frame.apply_async(args=[self.channel_name, base64.b64encode(frame).decode(), self.model],
+                                   expires=settings.FER_LIVE_REMOTE_TIMEOUT_S)
+            answer = await asyncio.wait_for(self._reply, settings.FER_LIVE_REMOTE_TIMEOUT_S)
+        except unavailable_errors() as exc:
+            logger.warning("could not queue a live frame: %s", exc)
+            raise ServiceBusy(LIVE_TIMEOUT_MESSAGE) from None
+        except TimeoutError:
+            raise ServiceBusy(LIVE_TIMEOUT_MESSAGE) from None
+        finally:
+            self._reply = None
+        if not answer["ok"]:
+            if answer["code"] == "busy":
+                raise ServiceBusy(answer["message"])
+            raise FrameRefused(answer["message"], code=answer["code"])
+        return ImageResult.from_dict(answer["result"])
+
+    def deliver(self, event: dict) -> None:
+        """A realtime worker's answer (channel layer message `live.result`)."""
+        if self._reply is not None and not self._reply.done():
+            self._reply.set_result(event)

@@ -1,0 +1,64 @@
+"""Checks of an uploaded photo before anything is stored: size in bytes, then a real decode with
+the pixel count read from the header first (`ml.serving.images.inspect_image`), so decompression
+bombs are refused without allocating their pixels. Every refusal names the file and has a code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+
+from fer_site.errors import ServiceError
+from ml.serving.images import NOT_AN_IMAGE, ImageDecodeError, inspect_image
+
+ALLOWED_FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
+FORMAT_NAMES = "JPEG, PNG or WebP"
+STATUSES = {"image_too_large": 413, "unsupported_format": 415}  # HTTP status of a refusal, by code (else 400)
+
+
+class InvalidUpload(ServiceError):
+    """A refused file; `code` is machine-readable (the API returns it), the message is for people."""
+
+
+@dataclass(frozen=True)
+class CheckedImage:
+    data: bytes
+    name: str
+    format: str  # JPEG, PNG or WEBP
+    extension: str
+    width: int
+    height: int
+
+
+def file_name(upload: UploadedFile) -> str:
+    return (upload.name or "upload").rsplit("/", 1)[-1][:255]
+
+
+def _human(n: int) -> str:
+    return f"{n / 1024 / 1024:.0f} MB" if n >= 1024 * 1024 else f"{n / 1024:.0f} kB"
+
+
+def check_image(upload: UploadedFile) -> CheckedImage:
+    name = file_name(upload)
+    limit = settings.FER_MAX_UPLOAD_BYTES
+    too_large = InvalidUpload(f"{name}: the file is over the {_human(limit)} limit.", code="image_too_large",
+                              status=413)
+    if upload.size is not None and upload.size > limit:
+        raise too_large
+    data = upload.read(limit + 1)
+    if len(data) > limit:
+        raise too_large
+    return check_image_bytes(data, name)
+
+
+def check_image_bytes(data: bytes, name: str) -> CheckedImage:
+    try:
+        info = inspect_image(data, settings.FER_MAX_IMAGE_PIXELS, formats=ALLOWED_FORMATS)
+    except ImageDecodeError as exc:
+        message = exc.message
+        if exc.code == "unsupported_format" or message == NOT_AN_IMAGE:
+            message += f"; use {FORMAT_NAMES}" if exc.code == "unsupported_format" else f" ({FORMAT_NAMES})"
+        raise InvalidUpload(f"{name}: {message}.", code=exc.code, status=STATUSES.get(exc.code, 400)) from None
+    return CheckedImage(data, name, info.format, ALLOWED_FORMATS[info.format], info.width, info.height)

@@ -1,0 +1,75 @@
+"""Uploads of photos, the same for the upload page and the API (one file or several at once).
+
+Each file is checked (`analysis.core.photo_checks`), stored as a pending analysis and started
+where this deployment runs work (`analysis.core.dispatch`). One bad file never stops the others
+of the same request; a bad model or detector name, or too many files, refuses the request.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from django.core.files.uploadedfile import UploadedFile
+
+from accounts.models import User
+from analysis.core import dispatch, services
+from analysis.core.choices import check_detector, check_model
+from analysis.core.photo_checks import InvalidUpload, check_image, file_name
+from analysis.models import Analysis
+from fer_site.errors import ServiceError
+
+MAX_FILES_PER_REQUEST = 20
+
+
+@dataclass
+class UploadOutcome:
+    """One file of a request: its analysis, or the error that refused it."""
+
+    name: str
+    analysis: Analysis | None = None
+    error: ServiceError | None = None
+
+
+def check_file_count(count: int) -> None:
+    if count == 0:
+        raise InvalidUpload("Choose at least one photo.", code="no_file")
+    if count > MAX_FILES_PER_REQUEST:
+        raise InvalidUpload(f"At most {MAX_FILES_PER_REQUEST} photos per upload; got {count}.",
+                            code="too_many_files")
+
+
+def upload_photos(*, owner: User, files: list[UploadedFile], model: str | None = None,
+                  detector: str | None = None, wait_s: float | None = None) -> list[UploadOutcome]:
+    """Check, store and start every file; with `wait_s`, wait (shared by all files) for them to finish.
+
+    A bad model or detector name, or too many files, refuses the whole request (raised); a bad
+    file or a busy queue refuses that file only (its outcome's `error`).
+    """
+    check_file_count(len(files))
+    model, detector = check_model(model), check_detector(detector)
+    deadline = None if wait_s is None else time.monotonic() + wait_s
+    outcomes = []
+    for upload in files:
+        outcome = UploadOutcome(file_name(upload))
+        try:
+            analysis = services.analysis_create(owner=owner, image=check_image(upload), model=model,
+                                                detector=detector)
+            dispatch.submit(analysis, wait_s=_remaining(deadline))
+        except ServiceError as exc:
+            outcome.error = exc
+        else:
+            outcome.analysis = Analysis.objects.prefetch_related("faces").filter(pk=analysis.pk).first()
+            if outcome.analysis is None:  # deleted by its owner while we waited
+                outcome.error = ServiceError("The analysis was deleted while waiting for it.", code="not_found",
+                                             status=404)
+        outcomes.append(outcome)
+    return outcomes
+
+
+def _remaining(deadline: float | None) -> float | None:
+    """Seconds left of a shared wait; None (start without waiting) once it has run out."""
+    if deadline is None:
+        return None
+    left = deadline - time.monotonic()
+    return left if left > 0 else None

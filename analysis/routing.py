@@ -1,9 +1,0 @@
-"""WebSocket routes (wrapped in origin and auth checks in fer_site/asgi.py)."""
-
-from django.urls import path
-
-from analysis.consumers import LiveConsumer
-
-websocket_urlpatterns = [
-    path("ws/live/", LiveConsumer.as_asgi()),
-]

@@ -1,0 +1,29 @@
+from django.urls import path
+
+from analysis.web.views import api_page, history, live, photos, privacy, statistics
+
+app_name = "analysis"
+
+urlpatterns = [
+    # Upload and results (views/photos.py)
+    path("analyze/", photos.AnalyzeView.as_view(), name="analyze"),
+    path("analyses/status/", photos.status, name="status"),
+    path("analyses/<uuid:analysis_id>/", photos.AnalysisDetailView.as_view(), name="detail"),
+    path("analyses/<uuid:analysis_id>/photo/", photos.photo, name="photo"),
+    path("analyses/<uuid:analysis_id>/thumbnail/", photos.thumbnail, name="thumbnail"),
+    path("analyses/<uuid:analysis_id>/annotated.jpg", photos.annotated, name="annotated"),
+    path("analyses/<uuid:analysis_id>/delete/", photos.delete, name="delete"),
+    # Live webcam (views/live.py); the WebSocket itself is in analysis/live/routing.py
+    path("live/", live.LiveView.as_view(), name="live"),
+    path("live/sessions/<uuid:session_id>/", live.LiveSessionView.as_view(), name="live_session"),
+    path("live/sessions/<uuid:session_id>/delete/", live.delete_session, name="live_session_delete"),
+    # History, statistics, exports, privacy
+    path("history/", history.HistoryView.as_view(), name="history"),
+    path("history/delete/", history.delete_many, name="delete_many"),
+    path("statistics/", statistics.StatisticsView.as_view(), name="statistics"),
+    path("export/faces.csv", statistics.export_csv, name="export_csv"),
+    path("export/faces.json", statistics.export_json, name="export_json"),
+    path("privacy/", privacy.PrivacyView.as_view(), name="privacy"),
+    path("privacy/delete-all/", privacy.DeleteAllView.as_view(), name="delete_all"),
+    path("api/", api_page.ApiPageView.as_view(), name="api"),
+]

@@ -1,0 +1,137 @@
+"""The statistics page and the CSV/JSON exports of the owner's faces. Thin: the report comes from
+`analysis.core.statistics.report`, the same one the API's `stats/` returns."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.utils.http import content_disposition_header
+from django.views.decorators.http import require_GET
+from django.views.generic import TemplateView
+
+from analysis.core import exports, statistics
+from analysis.core.palette import colour
+from analysis.web import charts
+from analysis.web.forms import RangeFilterForm
+from ml.emotions import EMOTIONS
+
+
+class StatisticsView(TemplateView):
+    template_name = "analysis/statistics.html"
+
+    def get_context_data(self, **kwargs):
+        form = RangeFilterForm(self.request.GET, default_period="30")
+        date_range = form.date_range()
+        stats = statistics.report(owner=self.request.user, date_range=date_range, group=form.chosen_group())
+        head, per_emotion, per_model = stats.headline, stats.per_emotion, stats.per_model
+        over_time, live = stats.over_time, stats.live
+        context = {
+            **super().get_context_data(**kwargs),
+            "form": form,
+            "date_range": date_range,
+            "range_query": urlencode(date_range.query()),
+            "headline": head,
+            "per_emotion": per_emotion,
+            "per_model": per_model,
+            "over_time": over_time,
+            "over_time_rows": over_time.rows(),
+            "group": over_time.group,
+            "emotions": EMOTIONS,
+            "has_faces": head["faces"] > 0,
+            "has_any": head["analyses"] > 0 or live["sessions"] > 0,
+            "live": live,
+        }
+        if live["detections"]:
+            context["live_chart"] = charts.bar_chart(
+                chart_id="chart-live",
+                title="Live sessions: faces per emotion",
+                description="Face detections in live webcam sessions per smoothed top expression, "
+                f"{date_range.describe()}.",
+                bars=[charts.Bar(e.capitalize(), live["per_emotion"][e], colour(e)) for e in EMOTIONS],
+            )
+        if head["faces"]:
+            context["charts"] = self._charts(per_emotion, per_model, over_time, date_range.describe())
+        return context
+
+    @staticmethod
+    def _charts(per_emotion, per_model, over_time, period: str) -> dict:
+        # Weeks are named by their Monday; the year shows only when the range spans more than one.
+        years = {p.year for p in over_time.periods}
+        period_labels = [f"{p.day} {p:%b %y}" if len(years) > 1 else f"{p.day} {p:%b}" for p in over_time.periods]
+        return {
+            "per_emotion": charts.bar_chart(
+                chart_id="chart-emotions",
+                title="Faces per emotion",
+                description=f"Number of faces classified as each emotion, {period}. "
+                + ", ".join(f"{r['emotion']}: {r['faces']}" for r in per_emotion) + ".",
+                bars=[charts.Bar(r["emotion"], r["faces"], colour(r["emotion"])) for r in per_emotion],
+            ),
+            "over_time": charts.stacked_column_chart(
+                chart_id="chart-over-time",
+                title=f"Emotions per {over_time.group}",
+                description=f"Faces per emotion for each {over_time.group}"
+                + (" (labelled by its Monday)" if over_time.group == "week" else "")
+                + f", {period}, stacked by emotion. The data table lists the same numbers.",
+                labels=period_labels,
+                series=[(e, colour(e), over_time.series[e]) for e in EMOTIONS],
+            ),
+            "per_model": charts.paired_bar_chart(
+                chart_id="chart-models",
+                title="Models compared",
+                description=f"Faces analysed and mean confidence per model, {period}. "
+                + "; ".join(_model_summary(r) for r in per_model) + ".",
+                rows=[(r["model"], r["faces"], r["mean_confidence"]) for r in per_model],
+                left_title="Faces analysed",
+                right_title="Mean confidence",
+            ),
+            "confidence": charts.bar_chart(
+                chart_id="chart-confidence",
+                title="Mean confidence per emotion",
+                description=f"Average confidence of the predicted emotion, per emotion, {period}. "
+                + ", ".join(
+                    f"{r['emotion']}: {r['mean_confidence'] * 100:.1f}%"
+                    for r in per_emotion if r["mean_confidence"] is not None
+                ) + ".",
+                bars=[
+                    charts.Bar(r["emotion"], r["mean_confidence"], colour(r["emotion"]))
+                    for r in per_emotion
+                ],
+                fmt=charts.percent,
+                value_max=1.0,
+            ),
+        }
+
+
+def _model_summary(row: dict) -> str:
+    text = f"{row['model']}: {row['faces']} faces"
+    if row["mean_confidence"] is not None:
+        text += f", mean confidence {row['mean_confidence'] * 100:.1f}%"
+    return text
+
+
+def _export_range(request: HttpRequest):
+    # Exports default to everything; the statistics page's links pass its range along.
+    return RangeFilterForm(request.GET, default_period="all").date_range()
+
+
+def _attachment(response: HttpResponse, extension: str) -> HttpResponse:
+    response["Content-Disposition"] = content_disposition_header(True, exports.filename(extension))
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_GET
+def export_csv(request: HttpRequest) -> StreamingHttpResponse:
+    records = exports.face_records(owner=request.user, date_range=_export_range(request))
+    response = StreamingHttpResponse(exports.csv_lines(records), content_type="text/csv; charset=utf-8")
+    return _attachment(response, "csv")
+
+
+@require_GET
+def export_json(request: HttpRequest) -> StreamingHttpResponse:
+    date_range = _export_range(request)
+    records = exports.face_records(owner=request.user, date_range=date_range)
+    response = StreamingHttpResponse(exports.json_chunks(records, date_range=date_range),
+                                     content_type="application/json")
+    return _attachment(response, "json")
