@@ -13,7 +13,8 @@ detector.
 
 Reported per detector: recall overall, by face side (px), upright vs turned and by photo size;
 false hits per photo; milliseconds per photo for `detect` alone (p50, p95) on the decoded RGB
-array. `--json` prints the figures as JSON; `--save FILE.json` writes every placed face with the
+array; in the JSON also how the found faces were framed (box size and centre against the square).
+`--json` prints the figures as JSON; `--save FILE.json` writes every placed face with the
 detection matched to it (box, score, landmarks), for fitting each detector's box-to-crop framing.
 `--variants` adds the BlazeFace configurations considered for the `blazeface` detector;
 `--min-scores` adds recall and false hits had only detections scoring at least each value been
@@ -74,6 +75,19 @@ def _ratio(hits: int, total: int) -> float | None:
     return round(hits / total, 4) if total else None
 
 
+def framing(hits: list[Outcome]) -> dict | None:
+    """How a detector frames the faces it found, against the placed squares: medians of its box side
+    (square root of the area) and of its centre's offset, in units of the square's side; mean IoU."""
+    if not hits:
+        return None
+    side = [(o.found.w * o.found.h) ** 0.5 / o.face.side for o in hits]
+    dx = [(o.found.x + o.found.w / 2 - o.face.x - o.face.side / 2) / o.face.side for o in hits]
+    dy = [(o.found.y + o.found.h / 2 - o.face.y - o.face.side / 2) / o.face.side for o in hits]
+    return {"side_ratio_p50": round(float(np.median(side)), 3), "dx_p50": round(float(np.median(dx)), 3),
+            "dy_p50": round(float(np.median(dy)), 3),
+            "mean_iou": round(float(np.mean([o.face.box.iou(o.found) for o in hits])), 3)}
+
+
 def summarise(outcomes: list[Outcome], false_hits: int, images: int, ms: list[float]) -> dict:
     """Recall overall and by group, false hits per photo, and detection time per photo."""
     def recall(keep: Callable[[Outcome], bool]) -> dict:
@@ -83,7 +97,7 @@ def summarise(outcomes: list[Outcome], false_hits: int, images: int, ms: list[fl
     by_size = {f"{low}-{high - 1}": recall(lambda o, lo=low, hi=high: lo <= o.face.side < hi)
                for low, high in SIZE_BUCKETS}
     photo_sizes = sorted({o.photo_size for o in outcomes}, key=lambda s: int(s.split("x")[0]))
-    ious = [o.face.box.iou(o.found) for o in outcomes if o.found is not None]
+    hits = [o for o in outcomes if o.found is not None]
     return {
         **recall(lambda o: True),
         "by_side": by_size,
@@ -93,7 +107,7 @@ def summarise(outcomes: list[Outcome], false_hits: int, images: int, ms: list[fl
         "false_hits_per_image": round(false_hits / images, 3) if images else None,
         "false_hits": false_hits,
         "images": images,
-        "mean_iou_of_hits": round(float(np.mean(ious)), 3) if ious else None,
+        "framing_of_hits": framing(hits),
         "ms_per_image": {"p50": round(float(np.percentile(ms, 50)), 2), "p95": round(float(np.percentile(ms, 95)), 2)},
     }
 

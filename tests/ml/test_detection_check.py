@@ -29,8 +29,8 @@ def test_matching_rule_on_a_hand_made_photo():
 
 def test_recall_by_group_and_false_hits_per_photo():
     def outcome(side: int, angle: float, size: str, found: bool) -> Outcome:
-        face = PlacedFace(0, 0, side, angle, 0)
-        return Outcome(0, face, size, Box(0, 0, side, side) if found else None)
+        face = PlacedFace(0, 0, side, angle, 0)  # found: a box of 0.8 the side, shifted down by 0.1 of it
+        return Outcome(0, face, size, Box(side // 10, side // 5, side * 4 // 5, side * 4 // 5) if found else None)
 
     outcomes = [outcome(50, 0.0, "640x480", True), outcome(60, 10.0, "640x480", False),
                 outcome(100, 0.0, "1280x960", True), outcome(200, -8.0, "1280x960", True)]
@@ -42,7 +42,7 @@ def test_recall_by_group_and_false_hits_per_photo():
     assert summary["by_photo"] == {"640x480": {"recall": 0.5, "faces": 2}, "1280x960": {"recall": 1.0, "faces": 2}}
     assert summary["false_hits_per_image"] == 1.5
     assert summary["ms_per_image"]["p50"] == 20.0
-    assert summary["mean_iou_of_hits"] == 1.0
+    assert summary["framing_of_hits"] == {"side_ratio_p50": 0.8, "dx_p50": 0.0, "dy_p50": 0.1, "mean_iou": 0.64}
 
 
 def test_scenes_are_deterministic_and_faces_fit_apart(faces):
