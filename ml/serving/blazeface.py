@@ -29,6 +29,7 @@ import math
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
@@ -178,6 +179,17 @@ def input_shape(model: BlazeFaceModel, photo_h: int, photo_w: int, long_side: in
     return (max(step, math.ceil(photo_h * scale / step) * step), max(step, math.ceil(photo_w * scale / step) * step))
 
 
+@dataclass(frozen=True)
+class _Runner:
+    """A LiteRT interpreter set up for one input shape, with its tensor indices and anchors."""
+
+    interpreter: Any
+    input_index: int
+    regressors_index: int
+    logits_index: int
+    anchors: np.ndarray
+
+
 class BlazeFace:
     """One BlazeFace model at one input size. Thread-safe: a LiteRT interpreter is not, so each thread gets
     its own (per input shape; a few MB each), created on that thread's first call."""
@@ -193,7 +205,7 @@ class BlazeFace:
         self._path = str(model_path(model))
         self._local = threading.local()
 
-    def _interpreter(self, shape: tuple[int, int]):
+    def _runner(self, shape: tuple[int, int]) -> _Runner:
         cache = getattr(self._local, "by_shape", None)
         if cache is None:
             cache = self._local.by_shape = {}
@@ -207,19 +219,21 @@ class BlazeFace:
             outputs = sorted(interpreter.get_output_details(), key=lambda d: -int(d["shape"][-1]))  # 16 cols first
             if len(cache) >= self.MAX_SHAPES_PER_THREAD:
                 cache.pop(next(iter(cache)))
-            cache[shape] = (interpreter, interpreter.get_input_details()[0]["index"],
-                            outputs[0]["index"], outputs[1]["index"], anchor_centres(*shape, self.model.heads))
+            cache[shape] = _Runner(interpreter, interpreter.get_input_details()[0]["index"], outputs[0]["index"],
+                                   outputs[1]["index"], anchor_centres(*shape, self.model.heads))
         return cache[shape]
 
     def candidates(self, rgb: np.ndarray) -> Candidates:
         """Every anchor's detection above the score threshold, in photo pixels (not yet merged)."""
+        if rgb.ndim != 3 or rgb.shape[2] != 3 or rgb.dtype != np.uint8 or not rgb.size:
+            raise ValueError(f"expected an (H, W, 3) uint8 RGB photo, got {rgb.dtype} of shape {rgb.shape}")
         shape = input_shape(self.model, rgb.shape[0], rgb.shape[1], self.long_side)
         tensor, scale = letterbox(rgb, *shape)
-        interpreter, input_index, regressor_index, logit_index, anchors = self._interpreter(shape)
-        interpreter.set_tensor(input_index, tensor)
-        interpreter.invoke()
-        found = decode(interpreter.get_tensor(regressor_index)[0], interpreter.get_tensor(logit_index)[0, :, 0],
-                       anchors, self.min_score)
+        runner = self._runner(shape)
+        runner.interpreter.set_tensor(runner.input_index, tensor)
+        runner.interpreter.invoke()
+        found = decode(runner.interpreter.get_tensor(runner.regressors_index)[0],
+                       runner.interpreter.get_tensor(runner.logits_index)[0, :, 0], runner.anchors, self.min_score)
         return Candidates(found.boxes / scale, found.scores, found.keypoints / scale)
 
     def detect(self, rgb: np.ndarray, iou_threshold: float = 0.3) -> Candidates:

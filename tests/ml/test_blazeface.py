@@ -74,6 +74,13 @@ def test_nothing_on_a_blank_photo(blazeface, shape):
     assert blazeface.detect(np.full(shape, 127, dtype=np.uint8)) == []
 
 
+@pytest.mark.parametrize("photo", [np.zeros((40, 40), np.uint8), np.zeros((40, 40, 4), np.uint8),
+                                   np.zeros((0, 40, 3), np.uint8), np.zeros((40, 40, 3), np.float32)])
+def test_anything_but_an_rgb_photo_is_refused(blazeface, photo):
+    with pytest.raises(ValueError, match="expected an \\(H, W, 3\\) uint8 RGB photo"):
+        blazeface.detect(photo)
+
+
 def test_concurrent_calls_give_the_sequential_answers(blazeface, astronaut):
     photos = [astronaut, _grid(astronaut, 2, 2), np.ascontiguousarray(astronaut[:, ::-1]),
               np.full((300, 500, 3), 90, dtype=np.uint8)] * 6
@@ -110,7 +117,7 @@ def test_anchors_line_up_with_the_model_outputs(shape):
     anchors = anchor_centres(*shape, SHORT_RANGE.heads)
     rows = (shape[0] // 8) * (shape[1] // 8) * 2 + (shape[0] // 16) * (shape[1] // 16) * 6
     assert anchors.shape == (rows, 2)
-    interpreter = BlazeFace(SHORT_RANGE)._interpreter(shape)[0]
+    interpreter = BlazeFace(SHORT_RANGE)._runner(shape).interpreter
     assert {int(d["shape"][1]) for d in interpreter.get_output_details()} == {rows}
 
 
