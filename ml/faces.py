@@ -3,9 +3,13 @@ how it is normalised and how it becomes model input.
 
 - `Box`: a detected face in photo coordinates, with the detector's score and, from detectors that
   give them, facial landmarks (`LANDMARKS`).
-- Framing: FER2013 faces are centred squares with a little forehead and chin around the
-  features, a bit looser than a Haar or MTCNN box, so each box is squared on its centre and
-  widened by `margin` of its side on every side. Parts outside the photo are filled by edge
+- Framing (`Framing`, one per detector, `framing_for`): FER2013 faces are centred squares with a
+  little forehead and chin around the features, and every detector frames a face its own way
+  (Haar loose and square, MTCNN tall and tight, BlazeFace square, tight and low). So each
+  detector's box becomes a square crop of `scale` times the box's longer side, moved by
+  (`dx`, `dy`) box sides, values fitted so that crops give back FER2013's own framing
+  (`python -m ml.framing_check --fit`, stored in `ml/framings.json`). With `align`, a box with
+  eye landmarks is turned so its eye line is level. Parts outside the photo are filled by edge
   replication. The crop is grey (ITU-R 601 luma, as FER2013) and FACE_SIZE pixels square.
 - Normalisation: the FER2013 copy the models learn from is histogram-equalised
   (`cv2.equalizeHist` on each 48x48 face), so every crop is equalised the same way before a model
@@ -14,7 +18,11 @@ how it is normalised and how it becomes model input.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import json
+import math
+from dataclasses import asdict, dataclass, field
+from functools import cache
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -22,7 +30,7 @@ import numpy as np
 from ml.input_spec import InputSpec
 
 FACE_SIZE = 48
-DEFAULT_MARGIN = 0.1
+FRAMINGS_FILE = Path(__file__).resolve().parent / "framings.json"
 
 # `Box.landmarks` layouts, told apart by their length. Sides are the subject's: the right eye is the one
 # on the viewer's left in an unmirrored photo. The first three points mean the same in both layouts.
@@ -70,26 +78,81 @@ class Box:
         return inter / union if union else 0.0
 
 
-def crop_face(gray: np.ndarray, box: Box, margin: float = DEFAULT_MARGIN, size: int = FACE_SIZE) -> np.ndarray:
-    side = max(box.w, box.h) * (1.0 + 2.0 * margin)
-    cx, cy = box.x + box.w / 2.0, box.y + box.h / 2.0
-    x0, y0 = int(round(cx - side / 2)), int(round(cy - side / 2))
-    x1, y1 = x0 + int(round(side)), y0 + int(round(side))
+@dataclass(frozen=True)
+class Framing:
+    """How a detector's box becomes the face crop (see the module docstring)."""
+
+    scale: float = 1.2  # crop side / the box's longer side
+    dx: float = 0.0  # crop centre minus box centre, in box sides (x to the right, y down)
+    dy: float = 0.0
+    align: bool = False  # level the eye line when the box has landmarks
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+DEFAULT_FRAMING = Framing()
+
+
+@cache
+def _fitted_framings() -> dict[str, Framing]:
+    if not FRAMINGS_FILE.is_file():
+        return {}
+    stored = json.loads(FRAMINGS_FILE.read_text())["detectors"]
+    return {name: Framing(**{k: v for k, v in values.items() if k in Framing.__dataclass_fields__})
+            for name, values in stored.items()}
+
+
+def reload_framings() -> None:
+    """Read `ml/framings.json` again (after `python -m ml.framing_check --fit` rewrote it)."""
+    _fitted_framings.cache_clear()
+
+
+def framing_for(detector: str) -> Framing:
+    """The fitted framing of a detector; the default (a square 1.2 times the box) for one not fitted."""
+    return _fitted_framings().get(detector, DEFAULT_FRAMING)
+
+
+def eye_line_angle(box: Box) -> float:
+    """Degrees counter-clockwise (image y down) that level the eye line; 0 without landmarks."""
+    if not box.landmarks:
+        return 0.0
+    (rx, ry), (lx, ly) = box.landmarks[0], box.landmarks[1]  # the subject's right eye is on the viewer's left
+    return math.degrees(math.atan2(ly - ry, lx - rx))
+
+
+def crop_face(gray: np.ndarray, box: Box, framing: Framing = DEFAULT_FRAMING, size: int = FACE_SIZE) -> np.ndarray:
+    box_side = max(box.w, box.h)
+    side = box_side * framing.scale
+    cx = box.x + box.w / 2.0 + framing.dx * box_side
+    cy = box.y + box.h / 2.0 + framing.dy * box_side
+    angle = eye_line_angle(box) if framing.align else 0.0
+    # Cut a square large enough to hold the turned crop, turn it at full resolution, then take the centre.
+    reach = side * (abs(math.cos(math.radians(angle))) + abs(math.sin(math.radians(angle)))) if angle else side
+    x0, y0 = int(round(cx - reach / 2)), int(round(cy - reach / 2))
+    extent = int(round(reach))
     h, w = gray.shape
-    pad = max(0, -x0, -y0, x1 - w, y1 - h)
+    pad = max(0, -x0, -y0, x0 + extent - w, y0 + extent - h)
     if pad:
         gray = cv2.copyMakeBorder(gray, pad, pad, pad, pad, cv2.BORDER_REPLICATE)
-        x0, y0, x1, y1 = x0 + pad, y0 + pad, x1 + pad, y1 + pad
-    face = gray[y0:y1, x0:x1]
+        x0, y0 = x0 + pad, y0 + pad
+    face = gray[y0:y0 + extent, x0:x0 + extent]
+    if angle:
+        centre = ((extent - 1) / 2.0, (extent - 1) / 2.0)
+        face = cv2.warpAffine(face, cv2.getRotationMatrix2D(centre, angle, 1.0), (extent, extent),
+                              flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        inner = int(round(side))
+        start = (extent - inner) // 2
+        face = face[start:start + inner, start:start + inner]
     interpolation = cv2.INTER_AREA if face.shape[0] > size else cv2.INTER_LINEAR
     return cv2.resize(face, (size, size), interpolation=interpolation)
 
 
-def crop_faces(gray: np.ndarray, boxes: list[Box], margin: float = DEFAULT_MARGIN) -> np.ndarray:
+def crop_faces(gray: np.ndarray, boxes: list[Box], framing: Framing = DEFAULT_FRAMING) -> np.ndarray:
     """(N, 48, 48) uint8 crops for all boxes (an empty (0, 48, 48) array when none)."""
     if not boxes:
         return np.empty((0, FACE_SIZE, FACE_SIZE), dtype=np.uint8)
-    return np.stack([crop_face(gray, box, margin) for box in boxes])
+    return np.stack([crop_face(gray, box, framing) for box in boxes])
 
 
 def normalise(faces: np.ndarray, method: str) -> np.ndarray:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from ml.training.architectures import ARCHITECTURES
 from ml.training.augmentation import ROBUST, AugmentConfig
@@ -65,7 +66,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         data = load(args.data, args.usage if args.usage else None)
         if args.ferplus:
-            data = data.with_votes(load_ferplus_votes(args.ferplus, args.usage or None))
+            # The .npz arrays hold the Training rows only (shared/datasets/fer2013/README.md).
+            rows = args.usage or ("Training" if ".npz" in Path(args.data).suffixes else None)
+            data = data.with_votes(load_ferplus_votes(args.ferplus, rows))
     except (DatasetError, LabelFileError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

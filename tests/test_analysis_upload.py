@@ -10,8 +10,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from analysis.core import services
+from analysis.core.choices import default_model
 from analysis.core.photo_checks import InvalidUpload, check_image
 from analysis.models import Analysis, Face
+from ml.serving.detection import DEFAULT_DETECTOR
 from tests.photos import blank_photo, encode, face_photo, upload
 
 pytestmark = pytest.mark.django_db
@@ -46,7 +48,7 @@ def test_upload_finds_the_face_and_stores_one_row_per_face(signed_in, user, djan
     assert face.emotion == max(face.probabilities, key=face.probabilities.get)
     assert analysis.top_emotion == face.emotion
     assert {"decode", "detect", "classify", "total"} <= analysis.timings_ms.keys()
-    assert analysis.model_name == "fast" and analysis.detector == "haar"
+    assert analysis.model_name == default_model() and analysis.detector == DEFAULT_DETECTOR
 
 
 def test_status_endpoint_reports_progress(signed_in, django_capture_on_commit_callbacks):

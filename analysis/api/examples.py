@@ -21,7 +21,7 @@ _DONE = {
     "width": 640,
     "height": 480,
     "model": "fast",
-    "detector": "haar",
+    "detector": "blazeface",
     "face_count": 1,
     "top_emotion": "happy",
     "faces": [

@@ -34,7 +34,7 @@ ERROR_CODES: dict[str, tuple[int, str]] = {
     "no_file": (400, "No file was sent in the `image` (or `images`) field."),
     "too_many_files": (400, "More files than one batch accepts."),
     "unknown_model": (400, "No model of that name; GET /api/v1/models/ lists them."),
-    "unknown_detector": (400, "No face detector of that name (haar or mtcnn)."),
+    "unknown_detector": (400, "No face detector of that name; the upload page and the schema list them."),
     "invalid_cursor": (400, "The pagination cursor is not one this API returned."),
     "token_limit_reached": (400, "The account has the most API tokens allowed; revoke some first."),
     "invalid_credentials": (400, "Wrong username or password."),

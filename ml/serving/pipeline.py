@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ml.emotions import EMOTIONS
-from ml.faces import Box, crop_faces
+from ml.faces import Box, crop_faces, framing_for
 from ml.serving.detection import DEFAULT_DETECTOR, get_detector
 from ml.serving.images import DEFAULT_MAX_PIXELS, decode_image, decode_jpeg_frame, rgb_to_gray
 from ml.serving.registry import DEFAULT_MODEL, get_classifier
@@ -112,7 +112,7 @@ def analyse_rgb(rgb: np.ndarray, *, model: str = DEFAULT_MODEL, detector: str = 
     boxes = get_detector(detector).detect(rgb)
     timings["detect"] = _elapsed_ms(started)
     started = time.perf_counter()
-    crops = crop_faces(rgb_to_gray(rgb), boxes)
+    crops = crop_faces(rgb_to_gray(rgb), boxes, framing_for(detector))
     probabilities = classifier.predict_proba(crops, flip=flip)
     timings["classify"] = _elapsed_ms(started)
     return [FaceResult(box, np.asarray(p, dtype=np.float32)) for box, p in zip(boxes, probabilities, strict=True)]

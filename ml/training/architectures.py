@@ -16,10 +16,15 @@ scaling, so callers never need to know a model's normalisation. Output: softmax 
   72% use (anchors.md); Keras' own VGG16 has no batch norm and stalls from scratch. At 48 px it
   pools after blocks 1-4 only, so block 5 still sees a 3x3 map, then global average pooling,
   dropout and the softmax.
-- `resnet50`: Keras applications ResNet50 (its ImageNet stem: 7x7 stride 2 and max-pool). The
-  model doubles the 48 px face to 96 px and repeats it to three channels itself, on the device
-  that runs it, so its stages see 24, 12, 6 and 3 px maps; `imagenet=True` loads ImageNet
-  weights for users who have internet.
+- `resnet50`: ResNet-50 rebuilt for 48 px faces: the bottleneck stages of ResNet-50 (3, 4, 6
+  and 3 blocks of widths 64-128-256-512, expansion 4) after a 3x3 stride-1 stem with no
+  max-pool, so the stages see 48, 24, 12 and 6 px maps (the ImageNet stem, 7x7 stride 2 plus a
+  max-pool, leaves 3x3 maps from a 96 px input and underfits from scratch: anchors.md). Batch
+  norm everywhere; the last batch norm of each residual branch starts at zero, so every block
+  starts as the identity. About 2.6 G multiply-adds per face: a GPU model.
+- `resnet50_v1`: Keras applications ResNet50 with its ImageNet stem, the face doubled to 96 px
+  and repeated to three channels inside the model (`imagenet=True` loads ImageNet weights for
+  users who have internet); kept so its shipped weights load until they are replaced.
 
 All three take (48, 48, 1) by default, so every model reads the same crops.
 """
@@ -32,7 +37,7 @@ from keras import layers
 from ml.emotions import NUM_CLASSES
 from ml.input_spec import InputSpec
 
-ARCHITECTURES = ("fast", "fast_v1", "vgg16", "resnet50")
+ARCHITECTURES = ("fast", "fast_v1", "vgg16", "resnet50", "resnet50_v1")
 __all__ = ["ARCHITECTURES", "InputSpec", "build", "default_input_spec"]
 
 
@@ -102,7 +107,39 @@ def build_vgg16(spec: InputSpec, dropout: float = 0.3) -> keras.Model:
     return keras.Model(inputs, outputs, name="vgg16")
 
 
-def build_resnet50(spec: InputSpec, imagenet: bool = False, dropout: float = 0.2, upscale: int = 2) -> keras.Model:
+RESNET50_STAGES = ((64, 3, 1), (128, 4, 2), (256, 6, 2), (512, 3, 2))  # width, blocks, stride of the first block
+
+
+def _bottleneck(x, width: int, stride: int, name: str):
+    out_channels = width * 4
+    shortcut = x
+    if stride != 1 or x.shape[-1] != out_channels:
+        shortcut = layers.Conv2D(out_channels, 1, strides=stride, use_bias=False, name=f"{name}_proj")(x)
+        shortcut = layers.BatchNormalization(name=f"{name}_proj_bn")(shortcut)
+    y = layers.Conv2D(width, 1, use_bias=False, name=f"{name}_1_conv")(x)
+    y = layers.ReLU(name=f"{name}_1_relu")(layers.BatchNormalization(name=f"{name}_1_bn")(y))
+    y = layers.Conv2D(width, 3, strides=stride, padding="same", use_bias=False, name=f"{name}_2_conv")(y)
+    y = layers.ReLU(name=f"{name}_2_relu")(layers.BatchNormalization(name=f"{name}_2_bn")(y))
+    y = layers.Conv2D(out_channels, 1, use_bias=False, name=f"{name}_3_conv")(y)
+    y = layers.BatchNormalization(gamma_initializer="zeros", name=f"{name}_3_bn")(y)
+    return layers.ReLU(name=f"{name}_out")(layers.Add(name=f"{name}_add")([shortcut, y]))
+
+
+def build_resnet50(spec: InputSpec, dropout: float = 0.2) -> keras.Model:
+    inputs = keras.Input((spec.size, spec.size, spec.channels), name="face")
+    x = layers.Rescaling(1.0 / 255.0, name="scale")(inputs)
+    x = _conv_bn(x, 64, "stem")
+    for stage, (width, blocks, stride) in enumerate(RESNET50_STAGES, start=1):
+        for block in range(blocks):
+            x = _bottleneck(x, width, stride if block == 0 else 1, f"stage{stage}_block{block + 1}")
+    x = layers.GlobalAveragePooling2D(name="gap")(x)
+    x = layers.Dropout(dropout, name="dropout")(x)
+    outputs = layers.Dense(NUM_CLASSES, activation="softmax", dtype="float32", name="emotion")(x)
+    return keras.Model(inputs, outputs, name="resnet50")
+
+
+def build_resnet50_v1(spec: InputSpec, imagenet: bool = False, dropout: float = 0.2,
+                      upscale: int = 2) -> keras.Model:
     inputs = keras.Input((spec.size, spec.size, spec.channels), name="face")
     x = inputs
     if upscale > 1:  # the ImageNet stem divides by 4 before the first stage
@@ -128,10 +165,12 @@ def build(arch: str, spec: InputSpec | None = None, imagenet: bool = False) -> k
         return build_fast(spec)
     if arch == "fast_v1" and not imagenet:
         return build_fast_v1(spec)
-    if imagenet and arch != "resnet50":
-        raise ValueError("only resnet50 has ImageNet weights (vgg16 here is VGG16 with batch norm)")
+    if imagenet and arch != "resnet50_v1":
+        raise ValueError("only resnet50_v1 has ImageNet weights (vgg16 here is VGG16 with batch norm)")
     if arch == "vgg16":
         return build_vgg16(spec)
     if arch == "resnet50":
-        return build_resnet50(spec, imagenet=imagenet)
+        return build_resnet50(spec)
+    if arch == "resnet50_v1":
+        return build_resnet50_v1(spec, imagenet=imagenet)
     raise ValueError(f"unknown architecture {arch!r}; choose one of {', '.join(ARCHITECTURES)}")

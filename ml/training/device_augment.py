@@ -21,11 +21,12 @@ from ml.training.augmentation import AugmentConfig
 
 @keras.saving.register_keras_serializable(package="fer")
 class DeviceAugment(keras.layers.Layer):
-    def __init__(self, config: AugmentConfig | None = None, seed: int | None = None, **kwargs):
+    def __init__(self, config: AugmentConfig | None = None, seed: int | None = None, equalize: bool = False,
+                 **kwargs):
         kwargs.setdefault("dtype", "float32")  # augment in full precision; the model casts afterwards
         super().__init__(**kwargs)
         self.config = config or AugmentConfig()
-        self.seed = seed
+        self.seed, self.equalize = seed, equalize
         self.seed_generator = keras.random.SeedGenerator(seed)
 
     def _uniform(self, n, low: float, high: float):
@@ -38,9 +39,42 @@ class DeviceAugment(keras.layers.Layer):
         n = ops.shape(images)[0]
         h, w = images.shape[1], images.shape[2]
         images = self._affine(images, n, h, w, cfg)
+        images = self._damage(images, n, cfg)
         if cfg.erase_probability > 0:
             images = self._erase(images, n, h, w, cfg)
+        if self.equalize:
+            images = equalize(images)
         return images
+
+    def _chosen(self, n, probability: float):
+        return ops.reshape(ops.cast(self._uniform(n, 0.0, 1.0) < probability, "float32"), (-1, 1, 1, 1))
+
+    def _damage(self, images, n, cfg: AugmentConfig):
+        if cfg.contrast_probability > 0:
+            contrast = ops.reshape(self._uniform(n, *cfg.contrast_range), (-1, 1, 1, 1))
+            brightness = ops.reshape(self._uniform(n, *cfg.brightness_range), (-1, 1, 1, 1))
+            changed = ops.clip((images - 127.5) * contrast + 127.5 + brightness, 0.0, 255.0)
+            chosen = self._chosen(n, cfg.contrast_probability)
+            images = chosen * changed + (1.0 - chosen) * images
+        if cfg.blur_probability > 0:
+            images = self._blur(images, n, cfg)
+        if cfg.noise_probability > 0:
+            sigma = ops.reshape(self._uniform(n, *cfg.noise_sigma), (-1, 1, 1, 1))
+            noise = keras.random.normal(ops.shape(images), seed=self.seed_generator) * sigma
+            images = ops.clip(images + noise * self._chosen(n, cfg.noise_probability), 0.0, 255.0)
+        return ops.floor(images + 0.5) if (cfg.contrast_probability or cfg.noise_probability) else images
+
+    def _blur(self, images, n, cfg: AugmentConfig):
+        """Each chosen face blurred at one of three strengths spanning `blur_sigma`."""
+        low, high = cfg.blur_sigma
+        sigmas = (low, (low + high) / 2.0, high)
+        which = ops.cast(ops.floor(self._uniform(n, 0.0, 3.0)), "int32")
+        chosen = self._chosen(n, cfg.blur_probability)
+        out = images
+        for k, sigma in enumerate(sigmas):
+            use = chosen * ops.reshape(ops.cast(ops.equal(which, k), "float32"), (-1, 1, 1, 1))
+            out = use * gaussian_blur(images, sigma) + (1.0 - use) * out
+        return out
 
     def _affine(self, images, n, h, w, cfg: AugmentConfig):
         angle = self._uniform(n, -cfg.max_rotation, cfg.max_rotation) * (math.pi / 180.0)
@@ -90,7 +124,7 @@ class DeviceAugment(keras.layers.Layer):
     def get_config(self):
         from dataclasses import asdict
 
-        return {**super().get_config(), "config": asdict(self.config), "seed": self.seed}
+        return {**super().get_config(), "config": asdict(self.config), "seed": self.seed, "equalize": self.equalize}
 
     @classmethod
     def from_config(cls, config):
@@ -98,3 +132,38 @@ class DeviceAugment(keras.layers.Layer):
         if isinstance(augment, dict):
             augment = AugmentConfig(**{k: tuple(v) if isinstance(v, list) else v for k, v in augment.items()})
         return cls(config=augment, **config)
+
+
+def gaussian_blur(images, sigma: float):
+    """Separable Gaussian blur of (N, H, W, 1) images, edges repeated (as OpenCV's BORDER_REPLICATE)."""
+    radius = max(1, math.ceil(3 * sigma))
+    taps = [math.exp(-(i * i) / (2 * sigma * sigma)) for i in range(-radius, radius + 1)]
+    total = sum(taps)
+    kernel = ops.convert_to_tensor([t / total for t in taps], dtype="float32")
+    rows = ops.depthwise_conv(_repeat_edges(images, radius, axis=1), ops.reshape(kernel, (-1, 1, 1, 1)),
+                              padding="valid")
+    return ops.depthwise_conv(_repeat_edges(rows, radius, axis=2), ops.reshape(kernel, (1, -1, 1, 1)),
+                              padding="valid")
+
+
+def _repeat_edges(images, radius: int, axis: int):
+    """Pad by repeating the first and last row (axis 1) or column (axis 2); TensorFlow's pad has no edge mode."""
+    size = images.shape[axis]
+    first = ops.take(images, [0] * radius, axis=axis)
+    last = ops.take(images, [size - 1] * radius, axis=axis)
+    return ops.concatenate([first, images, last], axis=axis)
+
+
+def equalize(images):
+    """Histogram equalisation of (N, H, W, 1) grey levels 0-255, per face, as cv2.equalizeHist computes it:
+    lut[v] = round((cdf[v] - cdf[min]) * 255 / (pixels - cdf[min]))."""
+    n = ops.shape(images)[0]
+    pixels = images.shape[1] * images.shape[2]
+    levels = ops.cast(ops.clip(ops.floor(images + 0.5), 0, 255), "int32")
+    flat = ops.reshape(levels, (-1, pixels))
+    offsets = ops.reshape(ops.arange(n, dtype="int32") * 256, (-1, 1))
+    hist = ops.reshape(ops.bincount(ops.reshape(flat + offsets, (-1,)), minlength=n * 256), (-1, 256))
+    cdf = ops.cast(ops.cumsum(hist, axis=1), "float32")
+    first = ops.min(ops.where(hist > 0, cdf, float(pixels)), axis=1, keepdims=True)
+    lut = ops.clip(ops.floor((cdf - first) * 255.0 / ops.maximum(float(pixels) - first, 1.0) + 0.5), 0.0, 255.0)
+    return ops.reshape(ops.take_along_axis(lut, flat, axis=1), ops.shape(images))

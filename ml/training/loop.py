@@ -320,7 +320,7 @@ def train(cfg: TrainConfig, data: Dataset, out: str | Path, *, data_source: str 
         if cfg.augment_on_device:
             from ml.training.device_augment import DeviceAugment
 
-            augment = DeviceAugment(cfg.augment, seed=cfg.seed)
+            augment = DeviceAugment(cfg.augment, seed=cfg.seed, equalize=spec.normalisation == "equalize")
             fit_model = keras.Sequential([keras.Input((spec.size, spec.size, spec.channels)), augment, model],
                                          name=f"{cfg.arch}_training")
         fit_model.compile(

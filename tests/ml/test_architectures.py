@@ -28,13 +28,29 @@ def test_vgg16_has_the_vgg16_layout_with_batch_norm_after_every_convolution():
     assert model.get_layer("block5_conv3_relu").output.shape[1:3] == (3, 3)
 
 
-def test_resnet50_upscales_inside_the_model():
-    model = build("resnet50")
+def test_resnet50_v1_upscales_inside_the_model():
+    model = build("resnet50_v1")
     assert model.get_layer("upscale").output.shape[1:] == (96, 96, 1)
     assert model.get_layer("grey_to_rgb").output.shape[1:] == (96, 96, 3)
 
 
-def test_only_resnet50_offers_imagenet_weights():
-    for arch in ("fast", "vgg16"):
+def test_resnet50_keeps_48px_maps_with_the_resnet50_stages():
+    model = build("resnet50")
+    blocks = [layer.name for layer in model.layers if layer.name.endswith("_add")]
+    assert [sum(name.startswith(f"stage{s}_") for name in blocks) for s in (1, 2, 3, 4)] == [3, 4, 6, 3]
+    sides = [model.get_layer(f"stage{s}_block1_out").output.shape[1] for s in (1, 2, 3, 4)]
+    assert sides == [48, 24, 12, 6]  # no stride-2 stem, no max-pool
+    assert model.get_layer("stage4_block3_out").output.shape[-1] == 2048
+    assert not [layer for layer in model.layers if isinstance(layer, keras.layers.MaxPooling2D)]
+
+
+def test_resnet50_blocks_start_as_the_identity():
+    model = build("resnet50")
+    gammas = [layer.gamma for layer in model.layers if layer.name.endswith("_3_bn")]
+    assert len(gammas) == 16 and all(float(np.abs(np.asarray(g)).max()) == 0.0 for g in gammas)
+
+
+def test_only_resnet50_v1_offers_imagenet_weights():
+    for arch in ("fast", "vgg16", "resnet50"):
         with pytest.raises(ValueError, match="ImageNet"):
             build(arch, imagenet=True)

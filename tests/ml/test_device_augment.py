@@ -61,3 +61,38 @@ def test_on_device_augmentation_needs_checkpoints_off(tmp_path: Path, capsys):
     np.savez(data, x=x, y=y)
     assert train_main(["--arch", "fast", "--data", str(data), "--out", str(tmp_path / "m"), "--augment-on-device"]) == 2
     assert "no-checkpoints" in capsys.readouterr().err
+
+
+def test_device_equalisation_matches_opencv():
+    import cv2
+
+    from ml.training.device_augment import equalize
+
+    rng = np.random.default_rng(3)
+    faces = rng.integers(30, 120, size=(6, 48, 48)).astype(np.uint8)
+    expected = np.stack([cv2.equalizeHist(f) for f in faces]).astype(np.float32)
+    got = np.asarray(equalize(faces.astype("float32")[..., None]))[..., 0]
+    assert np.abs(got - expected).max() <= 1.0
+
+
+def test_device_blur_matches_opencv_away_from_the_edges():
+    import cv2
+
+    from ml.training.device_augment import gaussian_blur
+
+    face = np.random.default_rng(4).integers(0, 256, size=(48, 48)).astype(np.float32)
+    expected = cv2.GaussianBlur(face, (7, 7), 1.0, borderType=cv2.BORDER_REPLICATE)
+    got = np.asarray(gaussian_blur(face[None, ..., None], 1.0))[0, ..., 0]
+    assert np.abs(got - expected).max() < 1.0
+
+
+@pytest.mark.parametrize("damage", ["contrast", "blur", "noise"])
+def test_device_damage_changes_faces_only_when_asked(damage):
+    from dataclasses import replace
+
+    x = faces_nhwc()
+    still = AugmentConfig(max_shift=0.0, max_rotation=0.0, scale_range=(1.0, 1.0), flip=False, erase_probability=0.0)
+    assert np.allclose(np.asarray(DeviceAugment(still, seed=2)(x, training=True)), x, atol=1e-3)
+    out = np.asarray(DeviceAugment(replace(still, **{f"{damage}_probability": 1.0}), seed=2)(x, training=True))
+    assert out.min() >= 0.0 and out.max() <= 255.0
+    assert np.abs(out - x).mean() > 1.0

@@ -66,3 +66,58 @@ def test_gpu_style_run_keeps_best_weights_in_memory_and_prints_one_line_per_epoc
     _, val = split_validation(Dataset(x, y), 0.25, seed=0)
     accuracy = float((KerasClassifier(out).predict_proba(val.x).argmax(axis=1) == val.y).mean())
     assert accuracy == pytest.approx(card.metrics["validation"]["accuracy"], abs=1e-3)
+
+
+@pytest.mark.parametrize("damage", ["contrast", "blur", "noise", "jpeg"])
+def test_each_photometric_damage_changes_faces_only_when_asked(damage):
+    from dataclasses import replace
+
+    from ml.training.augmentation import AugmentConfig, augment_batch
+
+    faces = np.random.default_rng(1).integers(0, 256, size=(8, 48, 48), dtype=np.uint8)
+    still = AugmentConfig(max_shift=0, max_rotation=0, scale_range=(1, 1), flip=False, erase_probability=0)
+    assert np.array_equal(augment_batch(faces, np.random.default_rng(0), still), faces)
+    damaged = augment_batch(faces, np.random.default_rng(0), replace(still, **{f"{damage}_probability": 1.0}))
+    assert damaged.dtype == np.uint8 and damaged.shape == faces.shape
+    assert (damaged != faces).mean() > 0.3
+
+
+def test_cli_trains_on_ferplus_votes_and_a_teacher(tmp_path: Path, faces, tiny_models: str):
+    from ml.training.labels import FERPLUS_COLUMNS, FERPLUS_TO_EMOTION
+
+    x, y = faces
+    data = write_csv(tmp_path / "fer.csv", x, y)
+    by_emotion = {emotion: column for column, emotion in FERPLUS_TO_EMOTION.items()}
+    from ml.emotions import EMOTIONS
+
+    lines = [",".join(FERPLUS_COLUMNS) + ",usage"]
+    for label in y:  # eight votes for the face's label, two for neutral
+        counts = dict.fromkeys(FERPLUS_COLUMNS, 0)
+        counts[by_emotion[EMOTIONS[label]]] += 8
+        counts["neutral"] += 2
+        lines.append(",".join(str(counts[c]) for c in FERPLUS_COLUMNS) + ",Training")
+    votes = tmp_path / "votes.csv"
+    votes.write_text("\n".join(lines) + "\n")
+    out = tmp_path / "model"
+    args = ["--arch", "fast", "--data", str(data), "--out", str(out), "--batch-size", "16", "--val-fraction", "0.25",
+            "--epochs", "1", "--ferplus", str(votes), "--teacher", tiny_models, "--robust"]
+    assert train_main(args) == 0
+    card = ModelCard.load(out)
+    assert card.training["labels"]["teacher"] == tiny_models and card.training["labels"]["ferplus_weight"] == 0.5
+    assert 0.0 <= card.metrics["validation"]["ferplus_majority_accuracy"] <= 1.0
+    assert card.training["recipe"]["augment"]["blur_probability"] > 0
+    assert (out / "teacher.npy").is_file()
+
+
+def test_cli_refuses_votes_for_other_rows_and_an_unknown_teacher(tmp_path: Path, faces, capsys):
+    from ml.training.labels import FERPLUS_COLUMNS
+
+    x, y = faces
+    data = write_csv(tmp_path / "fer.csv", x, y)
+    votes = tmp_path / "votes.csv"
+    votes.write_text(",".join(FERPLUS_COLUMNS) + ",usage\n" + ",".join(["1"] + ["0"] * 9) + ",Training\n")
+    base = ["--arch", "fast", "--data", str(data), "--out", str(tmp_path / "m")]
+    assert train_main([*base, "--ferplus", str(votes)]) == 2
+    assert "not the same rows" in capsys.readouterr().err
+    assert train_main([*base, "--teacher", "no-such-model"]) == 2
+    assert "unknown model" in capsys.readouterr().err

@@ -174,11 +174,10 @@ CREATE_ANALYSIS = """
 from django.core.files.uploadedfile import SimpleUploadedFile
 from accounts.models import User
 from accounts.services import user_create
-from analysis.core.services import analysis_create
-from analysis.core.photo_checks import check_image
+from analysis.core.uploads import upload_photos
 from tests.photos import face_photo
 user = User.objects.filter(username="fault").first() or user_create(
     username="fault", email="fault@example.com", password="fault-Secret-2024-x")
-checked = check_image(SimpleUploadedFile("face.jpg", face_photo(), content_type="image/jpeg"))
-print(analysis_create(owner=user, image=checked).id)
+(outcome,) = upload_photos(owner=user, files=[SimpleUploadedFile("face.jpg", face_photo(), content_type="image/jpeg")])
+print(outcome.analysis.id)
 """
