@@ -1,4 +1,5 @@
-// Site-wide behaviour: close the account menu on an outside click or Escape.
+// Site-wide behaviour: close the account menu on an outside click or Escape; ask before a form
+// that carries data-confirm (deletions) is sent.
 (() => {
   const menus = () => document.querySelectorAll("details.account-menu[open]");
   document.addEventListener("click", (event) => {
@@ -12,5 +13,9 @@
       menu.removeAttribute("open");
       menu.querySelector("summary")?.focus();
     }
+  });
+  document.addEventListener("submit", (event) => {
+    const question = event.target.dataset?.confirm;
+    if (question && !window.confirm(question)) event.preventDefault();
   });
 })();
