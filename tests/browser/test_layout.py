@@ -23,45 +23,10 @@ from PIL import Image
 from analysis.models import Analysis, LiveSession
 from ml.emotions import EMOTIONS
 from tests.analysis_factories import days_ago, make_analysis
+from tests.browser.measure import MEASURE, MIN_TEXT_PX, VIEWPORTS, problems_of
 from tests.photos import face_photo
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
-
-VIEWPORTS = {"phone": {"width": 390, "height": 844}, "laptop": {"width": 1280, "height": 800}}
-MIN_TEXT_PX = 11
-
-# One pass over the page: sideways scroll (and the outermost elements that cause it), boxes that cut
-# their content off, text below the minimum. Code blocks scroll on purpose and are left out, as is
-# anything marked data-scroll-x.
-MEASURE = """(minText) => {
-  const visible = (el) => el.getClientRects().length > 0 && getComputedStyle(el).visibility !== "hidden";
-  const name = (el) => el.tagName.toLowerCase() + (el.id ? "#" + el.id : "") +
-    (el.classList.length ? "." + [...el.classList].join(".") : "");
-  const root = document.documentElement;
-  const result = { viewport: innerWidth, pageWidth: Math.max(root.scrollWidth, document.body.scrollWidth),
-                   overflowing: [], clipped: [], smallText: [], smallChartText: [], charts: 0 };
-  for (const el of document.body.querySelectorAll("*")) {
-    if (el.closest("svg, pre, [data-scroll-x], input, select, textarea") || !visible(el)) continue;
-    const style = getComputedStyle(el);
-    const r = el.getBoundingClientRect();
-    if (r.width <= 1 || r.height <= 1) continue;  // screen-reader-only text
-    if (r.right > innerWidth + 1 && el.parentElement.getBoundingClientRect().right <= innerWidth + 1) {
-      result.overflowing.push(name(el) + " to " + Math.round(r.right) + " px");
-    }
-    if (style.overflowX !== "visible" && el.scrollWidth > el.clientWidth + 1) result.clipped.push(name(el));
-    const ownText = [...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim());
-    if (ownText && parseFloat(style.fontSize) < minText) {
-      result.smallText.push(name(el) + " " + style.fontSize + ": " + el.textContent.trim().slice(0, 30));
-    }
-  }
-  for (const t of document.querySelectorAll("svg.chart text, svg.timeline text")) {
-    if (!visible(t)) continue;
-    result.charts += 1;
-    const size = parseFloat(getComputedStyle(t).fontSize) * t.getScreenCTM().a;
-    if (size < minText) result.smallChartText.push(t.textContent.trim() + " " + size.toFixed(1) + "px");
-  }
-  return result;
-}"""
 
 
 def _jpeg(size: tuple[int, int]) -> bytes:
@@ -132,16 +97,9 @@ def _context(browser, site, viewport: dict, signed_in: bool):
 def _check(page, url: str, size: str, name: str, shots: str | None) -> list[str]:
     page.goto(url)
     page.evaluate("document.querySelectorAll('details.chart-data').forEach((d) => { d.open = true; })")
-    m = page.evaluate(MEASURE, MIN_TEXT_PX)
+    problems = problems_of(page)
     if shots:
         page.screenshot(path=f"{shots}/{size}-{name}.png", full_page=True)
-    problems = []
-    if m["pageWidth"] > m["viewport"]:
-        problems.append(f"scrolls sideways: {m['pageWidth']} px wide in a {m['viewport']} px window "
-                        f"({', '.join(m['overflowing'])})")
-    problems += [f"cuts off its content: {c}" for c in m["clipped"]]
-    problems += [f"text under {MIN_TEXT_PX} px: {t}" for t in m["smallText"]]
-    problems += [f"chart text under {MIN_TEXT_PX} px: {t}" for t in m["smallChartText"]]
     return [f"{size} {url}: {p}" for p in problems]
 
 
