@@ -32,7 +32,7 @@ BAR_WIDTH = 480  # wide drawing of single bar charts (half of a laptop's chart g
 WIDE_WIDTH = 760  # wide drawing of charts that span the page
 # The wide drawing is shown from this card width on (static/css/analysis-history.css, .chart-frame):
 # 440 px shows a 480-unit drawing at >= 0.92 of its size, 700 px a 760-unit one; 12 px text stays >= 11 px.
-CHAR_W = {"chart-text": 8.0, "chart-small": 7.0}  # rough advance per character, for laying out labels
+CHAR_W = {"chart-text": 9.0, "chart-small": 7.5}  # generous advance per character (digits are widest)
 
 Formatter = Callable[[float], str]
 Series = tuple[str, str, Sequence[float]]  # name, colour, one value per x position

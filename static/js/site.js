@@ -1,5 +1,6 @@
 // Site-wide behaviour: close the account menu on an outside click or Escape; ask before a form
-// that carries data-confirm (deletions) is sent.
+// that carries data-confirm (deletions) is sent, unless its data-confirm-needs selector matches
+// nothing (e.g. no row selected: the server then says what to do).
 (() => {
   const menus = () => document.querySelectorAll("details.account-menu[open]");
   document.addEventListener("click", (event) => {
@@ -15,7 +16,8 @@
     }
   });
   document.addEventListener("submit", (event) => {
-    const question = event.target.dataset?.confirm;
-    if (question && !window.confirm(question)) event.preventDefault();
+    const { confirm: question, confirmNeeds: needs } = event.target.dataset || {};
+    if (!question || (needs && !document.querySelector(needs))) return;
+    if (!window.confirm(question)) event.preventDefault();
   });
 })();

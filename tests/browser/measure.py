@@ -14,7 +14,7 @@ MEASURE = """(minText) => {
     (el.classList.length ? "." + [...el.classList].join(".") : "");
   const root = document.documentElement;
   const result = { viewport: innerWidth, pageWidth: Math.max(root.scrollWidth, document.body.scrollWidth),
-                   overflowing: [], clipped: [], smallText: [], smallChartText: [], charts: 0 };
+                   overflowing: [], clipped: [], smallText: [], smallChartText: [], cutChartText: [], charts: 0 };
   for (const el of document.body.querySelectorAll("*")) {
     if (el.closest("svg, pre, [data-scroll-x], input, select, textarea") || !visible(el)) continue;
     const style = getComputedStyle(el);
@@ -34,6 +34,8 @@ MEASURE = """(minText) => {
     result.charts += 1;
     const size = parseFloat(getComputedStyle(t).fontSize) * t.getScreenCTM().a;
     if (size < minText) result.smallChartText.push(t.textContent.trim() + " " + size.toFixed(1) + "px");
+    const box = t.getBoundingClientRect(), chart = t.ownerSVGElement.getBoundingClientRect();
+    if (box.left < chart.left - 1 || box.right > chart.right + 1) result.cutChartText.push(t.textContent.trim());
   }
   return result;
 }"""
@@ -49,4 +51,5 @@ def problems_of(page) -> list[str]:
     problems += [f"cuts off its content: {c}" for c in m["clipped"]]
     problems += [f"text under {MIN_TEXT_PX} px: {t}" for t in m["smallText"]]
     problems += [f"chart text under {MIN_TEXT_PX} px: {t}" for t in m["smallChartText"]]
+    problems += [f"chart text cut off at the chart's edge: {t}" for t in m["cutChartText"]]
     return problems
