@@ -51,6 +51,23 @@ def test_upload_finds_the_face_and_stores_one_row_per_face(signed_in, user, djan
     assert analysis.model_name == default_model() and analysis.detector == DEFAULT_DETECTOR
 
 
+def test_without_script_one_photo_opens_its_result(signed_in, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False):
+        response = signed_in.post(reverse("analysis:analyze"), {"images": [upload("a.jpg", face_photo())]})
+    analysis = Analysis.objects.get()
+    assert response.status_code == 302 and response.url == reverse("analysis:detail", args=[analysis.id])
+
+
+def test_without_script_each_refusal_names_its_file_once(signed_in, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False):
+        response = signed_in.post(reverse("analysis:analyze"), {
+            "images": [upload("a.jpg", face_photo()), upload("notes.txt", b"text", "text/plain")]}, follow=True)
+    html = response.content.decode()
+    assert response.redirect_chain[-1][0] == reverse("analysis:analyze")
+    assert "notes.txt: This is not an image file (JPEG, PNG or WebP)." in html
+    assert html.count("notes.txt") == 1
+
+
 def test_status_endpoint_reports_progress(signed_in, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=False):  # not processed yet
         analysis_id = post_photos(signed_in, upload("a.jpg", face_photo())).json()["results"][0]["id"]
@@ -59,6 +76,9 @@ def test_status_endpoint_reports_progress(signed_in, django_capture_on_commit_ca
     services.analysis_process(analysis_id=analysis_id)
     body = signed_in.get(reverse("analysis:status"), {"ids": analysis_id}).json()
     assert body["analyses"][0]["status"] == "done" and body["analyses"][0]["faces"] == 1
+    face = Analysis.objects.get(id=analysis_id).faces.get()
+    assert body["analyses"][0]["summary"] == f"1 face · {face.emotion.capitalize()}"
+    assert body["analyses"][0]["thumbnail"] == reverse("analysis:thumbnail", args=[analysis_id])
 
 
 def test_no_face_is_a_result_not_a_failure(signed_in, django_capture_on_commit_callbacks):
@@ -127,14 +147,16 @@ def _gif() -> bytes:
     return buffer.getvalue()
 
 
-def test_size_and_pixel_limits(signed_in, settings):
+def test_size_and_pixel_limits_are_stated_and_the_name_is_not_repeated(signed_in, settings):
     settings.FER_MAX_UPLOAD_BYTES = 1000
     result = post_photos(signed_in, upload("big.jpg", face_photo())).json()["results"][0]
-    assert result["code"] == "image_too_large" and "limit" in result["error"]
+    assert result["code"] == "image_too_large" and "over the 1 kB limit" in result["error"]
+    assert result["name"] == "big.jpg" and "big.jpg" not in result["error"]  # the page shows the name beside it
     settings.FER_MAX_UPLOAD_BYTES = 10_000_000
     settings.FER_MAX_IMAGE_PIXELS = 100_000
     result = post_photos(signed_in, upload("wide.jpg", face_photo())).json()["results"][0]
     assert result["code"] == "image_too_large" and "512x512" in result["error"]
+    assert "over the limit of 0.1 megapixels" in result["error"] and "wide.jpg" not in result["error"]
     assert Analysis.objects.count() == 0
 
 
@@ -153,6 +175,7 @@ def test_decompression_bomb_refused_without_decoding(settings):
     with pytest.raises(InvalidUpload) as refused:
         check_image(upload("bomb.png", bomb, "image/png"))
     assert refused.value.code == "image_too_large"
+    assert "40 megapixels" in refused.value.message and "bomb.png" not in refused.value.message
 
 
 def test_unknown_model_is_refused(signed_in):

@@ -18,7 +18,7 @@ HISTORY = reverse("analysis:history")
 
 def listed_names(response) -> list[str]:
     """Photo names of the rows, in page order (each row links its name to the detail page)."""
-    return re.findall(r'<td class="name-cell"><a href="[^"]+">([^<]+)</a>', response.content.decode())
+    return re.findall(r'<a class="history-name" href="[^"]+">([^<]+)</a>', response.content.decode())
 
 
 @pytest.fixture
@@ -208,3 +208,16 @@ def test_history_needs_sign_in(client):
 
     assert response.status_code == 302
     assert reverse("accounts:login") in response["Location"]
+
+
+def test_row_delete_asks_first_and_comes_back_to_the_same_page(signed_in, user):
+    a = make_analysis(user, name="one.jpg", faces=["happy"])
+    back = f"{HISTORY}?emotion=happy"
+
+    html = signed_in.get(back).content.decode()
+    response = signed_in.post(reverse("analysis:delete", args=[a.id]), {"next": back})
+
+    assert 'data-confirm="Delete the analysis of one.jpg and its photo? This cannot be undone."' in html
+    assert 'data-confirm="Delete the selected analyses' in html  # the bulk delete asks too
+    assert response.status_code == 302 and response.url == back
+    assert not Analysis.objects.filter(id=a.id).exists()

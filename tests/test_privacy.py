@@ -6,8 +6,9 @@ import pytest
 from django.core.files.storage import default_storage
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
-from analysis.models import Analysis, Face
+from analysis.models import Analysis, Face, LiveSession
 from tests.analysis_factories import make_analysis
 
 pytestmark = pytest.mark.django_db
@@ -90,6 +91,9 @@ def test_delete_all_with_wrong_confirmation_deletes_nothing(signed_in, user, con
 def test_delete_all_deletes_own_data_and_files_only(signed_in, user, make_user, confirm,
                                                     django_capture_on_commit_callbacks):
     mine = [make_analysis(user, faces=["happy", "sad"], photo=True, thumbnail=True) for _ in range(2)]
+    make_analysis(user, faces=["fear"], photo_discarded=True)
+    now = timezone.now()
+    LiveSession.objects.create(owner=user, model_name="fast", started_at=now, ended_at=now, duration_s=3)
     theirs = make_analysis(make_user(), faces=["angry"], photo=True, thumbnail=True)
     files = [a.photo.name for a in mine] + [a.thumbnail.name for a in mine]
 
@@ -97,7 +101,9 @@ def test_delete_all_deletes_own_data_and_files_only(signed_in, user, make_user, 
         response = signed_in.post(DELETE_ALL, {"confirm": confirm}, follow=True)
 
     assert response.redirect_chain[-1][0] == reverse("analysis:analyze")
-    assert "Deleted all your data: 2 analyses" in response.content.decode()
+    assert ("Deleted all your data: 3 analyses, 5 faces, 2 stored photos with their thumbnails and 1 live session."
+            in response.content.decode())
+    assert not LiveSession.objects.filter(owner=user).exists()
     assert not Analysis.objects.filter(owner=user).exists()
     assert not Face.objects.filter(analysis__owner=user).exists()
     assert not any(default_storage.exists(name) for name in files)

@@ -65,12 +65,16 @@ def test_page_counts_own_faces_per_emotion_in_the_last_30_days(signed_in, data):
 def test_charts_are_inline_accessible_svg(signed_in, data):
     html = signed_in.get(STATISTICS).content.decode()
 
-    assert html.count('<svg class="chart"') == 4
+    # Each chart comes drawn twice (phone and wide card); CSS shows one.
+    assert html.count('<svg class="chart chart-narrow"') == 4 and html.count('<svg class="chart chart-wide"') == 4
     for chart_id in ("chart-emotions", "chart-over-time", "chart-models", "chart-confidence"):
-        assert f'id="{chart_id}" role="img"' in html
-        assert f'<title id="{chart_id}-title">' in html
+        assert f'id="{chart_id}"' in html
+        for variant in ("narrow", "wide"):
+            assert f'id="{chart_id}-{variant}" role="img"' in html
+            assert f'<title id="{chart_id}-{variant}-title">' in html
     assert 'fill="#198754"' in html  # happy's colour
-    assert "happy: 3" in html  # the bar's tooltip and the chart description carry the count
+    assert "happy: 3" in html  # the chart description carries the count
+    assert "<title>Happy: 3</title>" in html  # so does the bar's tooltip, labelled like the data table
     assert "<script" not in html.split("<main", 1)[1].split("</main>", 1)[0]
 
 
@@ -180,7 +184,9 @@ def test_chart_text_is_escaped():
                            bars=[charts.Bar("<script>x</script>", 3, "#000")])
 
     assert "<script>" not in svg and "&lt;script&gt;" in svg
-    assert 'aria-labelledby="c-title c-desc"' in svg
+    assert "&lt;b&gt;t&lt;/b&gt;" in svg
+    assert 'aria-labelledby="c-narrow-title c-narrow-desc"' in svg
+    assert 'aria-labelledby="c-wide-title c-wide-desc"' in svg
 
 
 def test_axis_scales():

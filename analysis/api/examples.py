@@ -47,16 +47,16 @@ BATCH_RESULT = OpenApiExample(
     value={"results": [
         {"index": 0, "name": "team.jpg", "status": 202, "analysis": _PENDING},
         {"index": 1, "name": "notes.txt", "status": 400,
-         **error_body("invalid_image", "notes.txt: this is not an image file (JPEG, PNG or WebP).")},
+         **error_body("invalid_image", "This is not an image file (JPEG, PNG or WebP).")},
     ]},
     response_only=True,
 )
-INVALID_IMAGE = _error("Not an image", "invalid_image", "notes.txt: this is not an image file (JPEG, PNG or WebP).")
-EMPTY_FILE = _error("Empty file", "empty_file", "photo.jpg: the file is empty.")
+INVALID_IMAGE = _error("Not an image", "invalid_image", "This is not an image file (JPEG, PNG or WebP).")
+EMPTY_FILE = _error("Empty file", "empty_file", "The file is empty.")
 UNKNOWN_MODEL = _error("Unknown model", "unknown_model", "Unknown model 'vgg99'; choose one of: fast.")
-IMAGE_TOO_LARGE = _error("Too large", "image_too_large", "huge.jpg: the file is over the 10 MB limit.")
+IMAGE_TOO_LARGE = _error("Too large", "image_too_large", "The file (12.4 MB) is over the 10 MB limit.")
 UNSUPPORTED_FORMAT = _error("GIF", "unsupported_format",
-                            "anim.gif: GIF images are not accepted; use JPEG, PNG or WebP.")
+                            "GIF images are not accepted; use JPEG, PNG or WebP.")
 PHOTO_NOT_KEPT = _error("Photo not kept", "photo_not_kept",
                         "The original photo was not kept (photos are deleted once analysed).")
 MODELS = OpenApiExample(

@@ -1,7 +1,9 @@
 """The owner's faces as CSV or JSON, streamed row by row (a large history never sits in memory).
 
-One record per face of a done analysis, oldest first. Probabilities are written in full precision
-(Python's shortest round-trip repr), so reading the file back gives the stored floats exactly.
+One record per face of a done analysis, oldest first; a done photo with no face found is one
+record whose face fields are empty (CSV) or null (JSON), so the export lists every analysed photo.
+Confidence and probabilities are rounded to 4 decimal places: the models are not more precise than
+that, and 0.9123 reads better in a spreadsheet than 0.9123456789012345.
 """
 
 from __future__ import annotations
@@ -14,17 +16,21 @@ from django.utils import timezone
 
 from accounts.models import User
 from analysis.core.date_ranges import DateRange
-from analysis.core.statistics import faces_in_range
+from analysis.core.statistics import analyses_in_range
+from analysis.models import Analysis
 from ml.emotions import EMOTIONS
 
+DECIMALS = 4
+
 PROBABILITY_COLUMNS = [f"p_{emotion}" for emotion in EMOTIONS]
-COLUMNS = [
-    "analysis_id", "created_at", "file_name", "model", "detector", "face_index",
-    "x", "y", "w", "h", "emotion", "confidence", *PROBABILITY_COLUMNS,
-]
+FACE_COLUMNS = ["face_index", "x", "y", "w", "h", "emotion", "confidence", *PROBABILITY_COLUMNS]
+COLUMNS = ["analysis_id", "created_at", "file_name", "model", "detector", *FACE_COLUMNS]
+_ROUNDED = ["confidence", *PROBABILITY_COLUMNS]
+# Read from the analyses with a LEFT JOIN on their faces: an analysis without faces gives one row of NULLs.
 _VALUES = [
-    "analysis_id", "analysis__created_at", "analysis__original_name", "analysis__model_name", "analysis__detector",
-    "index", "x", "y", "w", "h", "emotion", "confidence", *PROBABILITY_COLUMNS,
+    "id", "created_at", "original_name", "model_name", "detector",
+    "faces__index", "faces__x", "faces__y", "faces__w", "faces__h", "faces__emotion", "faces__confidence",
+    *(f"faces__{column}" for column in PROBABILITY_COLUMNS),
 ]
 # Spreadsheets run cells that start with these as formulas; file names come from users.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -35,10 +41,12 @@ def filename(extension: str) -> str:
 
 
 def face_records(*, owner: User, date_range: DateRange) -> Iterator[dict]:
-    """The owner's faces as plain dicts in COLUMNS order (ids as strings, times as ISO 8601)."""
+    """The owner's faces as plain dicts in COLUMNS order (ids as strings, times as ISO 8601, probabilities
+    rounded); a done analysis without faces gives one record whose face fields are None."""
     rows = (
-        faces_in_range(owner=owner, date_range=date_range)
-        .order_by("analysis__created_at", "analysis_id", "index")
+        analyses_in_range(owner=owner, date_range=date_range)
+        .filter(status=Analysis.Status.DONE)
+        .order_by("created_at", "id", "faces__index")
         .values_list(*_VALUES)
         .iterator(chunk_size=2000)
     )
@@ -46,6 +54,9 @@ def face_records(*, owner: User, date_range: DateRange) -> Iterator[dict]:
         record = dict(zip(COLUMNS, row, strict=True))
         record["analysis_id"] = str(record["analysis_id"])
         record["created_at"] = timezone.localtime(record["created_at"]).isoformat()
+        for column in _ROUNDED:
+            if record[column] is not None:
+                record[column] = round(record[column], DECIMALS)
         yield record
 
 
@@ -69,6 +80,7 @@ def csv_lines(records: Iterable[dict]) -> Iterator[str]:
 
 
 def json_record(record: dict) -> dict:
+    has_face = record["face_index"] is not None
     return {
         "analysis_id": record["analysis_id"],
         "created_at": record["created_at"],
@@ -76,10 +88,10 @@ def json_record(record: dict) -> dict:
         "model": record["model"],
         "detector": record["detector"],
         "face_index": record["face_index"],
-        "box": {key: record[key] for key in ("x", "y", "w", "h")},
+        "box": {key: record[key] for key in ("x", "y", "w", "h")} if has_face else None,
         "emotion": record["emotion"],
         "confidence": record["confidence"],
-        "probabilities": {emotion: record[f"p_{emotion}"] for emotion in EMOTIONS},
+        "probabilities": {emotion: record[f"p_{emotion}"] for emotion in EMOTIONS} if has_face else None,
     }
 
 

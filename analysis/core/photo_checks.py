@@ -1,6 +1,8 @@
 """Checks of an uploaded photo before anything is stored: size in bytes, then a real decode with
 the pixel count read from the header first (`ml.serving.images.inspect_image`), so decompression
-bombs are refused without allocating their pixels. Every refusal names the file and has a code.
+bombs are refused without allocating their pixels. Every refusal has a code and a message that
+states the limit it broke; the message does not repeat the file's name, because every caller shows
+the name beside it (the upload page's list, the API's batch items).
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 
-from fer_site.errors import ServiceError
+from fer_site.errors import ServiceError, sentence
 from ml.serving.images import NOT_AN_IMAGE, ImageDecodeError, inspect_image
 
 ALLOWED_FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
@@ -40,16 +42,19 @@ def _human(n: int) -> str:
     return f"{n / 1024 / 1024:.0f} MB" if n >= 1024 * 1024 else f"{n / 1024:.0f} kB"
 
 
+def _too_large(size: int | None, limit: int) -> InvalidUpload:
+    actual = f" ({size / 1024 / 1024:.1f} MB)" if size else ""
+    return InvalidUpload(f"The file{actual} is over the {_human(limit)} limit.", code="image_too_large", status=413)
+
+
 def check_image(upload: UploadedFile) -> CheckedImage:
     name = file_name(upload)
     limit = settings.FER_MAX_UPLOAD_BYTES
-    too_large = InvalidUpload(f"{name}: the file is over the {_human(limit)} limit.", code="image_too_large",
-                              status=413)
     if upload.size is not None and upload.size > limit:
-        raise too_large
+        raise _too_large(upload.size, limit)
     data = upload.read(limit + 1)
     if len(data) > limit:
-        raise too_large
+        raise _too_large(None, limit)
     return check_image_bytes(data, name)
 
 
@@ -60,5 +65,8 @@ def check_image_bytes(data: bytes, name: str) -> CheckedImage:
         message = exc.message
         if exc.code == "unsupported_format" or message == NOT_AN_IMAGE:
             message += f"; use {FORMAT_NAMES}" if exc.code == "unsupported_format" else f" ({FORMAT_NAMES})"
-        raise InvalidUpload(f"{name}: {message}.", code=exc.code, status=STATUSES.get(exc.code, 400)) from None
+        elif exc.code == "image_too_large" and "megapixels" not in message:
+            # Pillow's own bomb check fired before the header check could say which limit it broke.
+            message += f" (the limit is {settings.FER_MAX_IMAGE_PIXELS / 1e6:g} megapixels)"
+        raise InvalidUpload(sentence(message), code=exc.code, status=STATUSES.get(exc.code, 400)) from None
     return CheckedImage(data, name, info.format, ALLOWED_FORMATS[info.format], info.width, info.height)

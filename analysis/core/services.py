@@ -22,8 +22,9 @@ from PIL import Image, ImageOps
 
 from accounts.models import User
 from analysis.core.choices import check_detector, check_model
-from analysis.core.photo_checks import CheckedImage
+from analysis.core.photo_checks import CheckedImage, check_image_bytes
 from analysis.models import Analysis, Face, LiveSession
+from fer_site.errors import ServiceError
 from ml.emotions import EMOTIONS
 
 logger = logging.getLogger(__name__)
@@ -49,6 +50,32 @@ def analysis_create(*, owner: User, image: CheckedImage, model: str | None = Non
         analysis.photo.save(f"upload.{image.extension}", ContentFile(image.data), save=False)
         analysis.save()
     return analysis
+
+
+class PhotoNotKept(ServiceError):
+    """The stored photo an action needs is gone (the owner does not keep photos)."""
+
+    code = "photo_not_kept"
+    status = 409
+
+
+def analysis_again(*, owner: User, source: Analysis, model: str | None = None,
+                   detector: str | None = None) -> Analysis:
+    """A new pending analysis of `source`'s stored photo with another model or detector (the caller
+    starts it). The source stays as it is; a photo that was not kept cannot be analysed again."""
+    if source.owner_id != owner.pk:  # callers look the source up through its owner; this is the backstop
+        raise ServiceError("No such analysis.", code="not_found", status=404)
+    model, detector = check_model(model), check_detector(detector)
+    if not source.photo:
+        raise PhotoNotKept("The photo of this analysis was not kept (privacy setting), so it cannot be analysed "
+                           "again. Upload it again to use another model or detector.")
+    try:
+        with source.photo.open("rb") as handle:
+            data = handle.read()
+    except OSError:
+        raise PhotoNotKept("The photo of this analysis is no longer stored; upload it again.") from None
+    return analysis_create(owner=owner, image=check_image_bytes(data, source.original_name), model=model,
+                           detector=detector)
 
 
 def analysis_discard(*, analysis: Analysis) -> None:
@@ -198,14 +225,16 @@ def user_keep_photos_set(*, user: User, keep: bool) -> User:
     return user
 
 
-def user_data_delete(*, user: User) -> int:
-    """Delete every analysis, face, file (and, when they exist, live session) of the user."""
+def user_data_delete(*, user: User) -> dict[str, int]:
+    """Delete every analysis, face, file and live session of the user; returns how many of each went:
+    {"analyses", "faces", "photos", "live_sessions"} (photos: stored originals, their thumbnails with them)."""
     with transaction.atomic():
         analyses = list(Analysis.objects.filter(owner=user))
         _delete_files(analyses)
-        Analysis.objects.filter(owner=user).delete()
-        LiveSession.objects.filter(owner=user).delete()
-    return len(analyses)
+        _, per_model = Analysis.objects.filter(owner=user).delete()
+        sessions, _ = LiveSession.objects.filter(owner=user).delete()
+    return {"analyses": len(analyses), "faces": per_model.get(Face._meta.label, 0),
+            "photos": sum(1 for a in analyses if a.photo), "live_sessions": sessions}
 
 
 def live_session_save(*, owner: User, summary: dict) -> LiveSession | None:

@@ -171,7 +171,7 @@ def emotions_over_time(*, owner: User, date_range: DateRange, group: str) -> Tim
 
 
 def live_summary(*, owner: User, date_range: DateRange) -> dict:
-    """Live sessions in the range: count, minutes, frames, and face detections per emotion."""
+    """Live sessions in the range: count, seconds streamed, frames, and face detections per emotion."""
     sessions = selectors.live_session_list(owner=owner)
     if date_range.start:
         sessions = sessions.filter(started_at__date__gte=date_range.start)
@@ -188,7 +188,7 @@ def live_summary(*, owner: User, date_range: DateRange) -> dict:
         for emotion, n in session.emotion_counts.items():
             if emotion in per_emotion:
                 per_emotion[emotion] += n
-    return {"sessions": count, "minutes": round(seconds / 60, 1), "frames": int(frames),
+    return {"sessions": count, "seconds": round(seconds, 1), "frames": int(frames),
             "detections": sum(per_emotion.values()), "per_emotion": per_emotion}
 
 

@@ -1,4 +1,5 @@
-"""Uploads of photos, the same for the upload page and the API (one file or several at once).
+"""Uploads of photos, the same for the upload page and the API (one file or several at once), and
+analysing a stored photo again with another model or detector.
 
 Each file is checked (`analysis.core.photo_checks`), stored as a pending analysis and started
 where this deployment runs work (`analysis.core.dispatch`). One bad file never stops the others
@@ -73,3 +74,11 @@ def _remaining(deadline: float | None) -> float | None:
         return None
     left = deadline - time.monotonic()
     return left if left > 0 else None
+
+
+def analyse_again(*, owner: User, source: Analysis, model: str | None = None,
+                  detector: str | None = None) -> Analysis:
+    """Start a new analysis of `source`'s stored photo (`services.analysis_again` checks and stores it)."""
+    analysis = services.analysis_again(owner=owner, source=source, model=model, detector=detector)
+    dispatch.submit(analysis)
+    return analysis

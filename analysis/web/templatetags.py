@@ -1,14 +1,76 @@
-"""Template helpers for drawing results (library `analysis_tags`, registered in settings.TEMPLATES):
-the emotion palette as CSS variables, emotion colours, percentages, label geometry in photo pixels."""
+"""Template helpers (library `analysis_tags`, registered in settings.TEMPLATES): the emotion palette as
+CSS variables, emotion colours, percentages, label geometry in photo pixels, and the site's one way of
+writing dates, durations and a result's summary (the upload page's script gets the same summary in
+the status JSON)."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django import template
+from django.utils import dateformat, timezone
 from django.utils.html import format_html
 
 from analysis.core import palette
 
 register = template.Library()
+
+DATE_FORMAT = "j M Y"  # 3 Dec 2026, as the statistics ranges (core.date_ranges) write dates
+DATETIME_FORMAT = "j M Y, H:i"
+
+
+@register.filter
+def when(value: dt.datetime | None) -> str:
+    """A moment in the site's one format, in the current time zone: '3 Dec 2026, 14:05'."""
+    return dateformat.format(timezone.localtime(value), DATETIME_FORMAT) if value else ""
+
+
+@register.filter
+def day(value: dt.date | None) -> str:
+    """A day in the site's one format: '3 Dec 2026' (a moment is taken in the current time zone)."""
+    if isinstance(value, dt.datetime):
+        value = timezone.localtime(value)
+    return dateformat.format(value, DATE_FORMAT) if value else ""
+
+
+@register.filter
+def duration(value: float | None) -> str:
+    """Seconds as people read them: '0.8 s', '42 s', '3 min 12 s', '1 h 5 min'."""
+    if value is None:
+        return "—"
+    value = float(value)
+    if value < 10:
+        return f"{value:.1f} s"
+    whole = round(value)
+    if whole < 60:
+        return f"{whole} s"
+    if whole < 3600:
+        minutes, secs = divmod(whole, 60)
+        return f"{minutes} min {secs} s" if secs else f"{minutes} min"
+    hours, minutes = divmod(whole // 60, 60)
+    return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+
+
+@register.filter
+def seconds_from_ms(value: float | None) -> float | None:
+    return None if value is None else float(value) / 1000
+
+
+def plural(n: int, word: str, words: str | None = None) -> str:
+    return f"{n} {word if n == 1 else (words or word + 's')}"
+
+
+@register.filter
+def result_summary(analysis) -> str:
+    """'3 faces · Happy', 'No face found', or why it failed; empty while it runs."""
+    if analysis.status == "done":
+        if not analysis.face_count:
+            return "No face found"
+        top = f" · {analysis.top_emotion.capitalize()}" if analysis.top_emotion else ""
+        return plural(analysis.face_count, "face") + top
+    if analysis.status == "failed":
+        return analysis.error
+    return ""
 
 
 @register.simple_tag

@@ -13,6 +13,7 @@ urlpatterns = [
     path("analyses/<uuid:analysis_id>/thumbnail/", photos.thumbnail, name="thumbnail"),
     path("analyses/<uuid:analysis_id>/annotated.jpg", photos.annotated, name="annotated"),
     path("analyses/<uuid:analysis_id>/delete/", photos.delete, name="delete"),
+    path("analyses/<uuid:analysis_id>/again/", photos.again, name="again"),
     # Live webcam (views/live.py); the WebSocket itself is in analysis/live/routing.py
     path("live/", live.LiveView.as_view(), name="live"),
     path("live/sessions/<uuid:session_id>/", live.LiveSessionView.as_view(), name="live_session"),

@@ -1,6 +1,6 @@
 """One error shape for the whole API, produced by the EXCEPTION_HANDLER below.
 
-    {"error": {"code": "image_too_large", "message": "photo.jpg: the file is over the 10 MB limit.",
+    {"error": {"code": "image_too_large", "message": "The file (12.4 MB) is over the 10 MB limit.",
                "details": {}}}
 
 `code` is stable and machine-readable; `message` is for people; `details` carries extra data

@@ -1,23 +1,101 @@
-// Upload page: drag and drop, one XHR per photo with a progress bar, then status polling until
-// every analysis is done or failed. Without this script the form still posts normally.
+// Upload page: chosen photos are checked here first (type and size, the server's limits written
+// into the form) and shown with a thumbnail; nothing is sent until "Analyse". Then one XHR per
+// photo with a progress bar, each photo added to the top of the Recent list with a "View result"
+// link, and status polling until every analysis is done or failed. A single photo opens its
+// result page straight away (it updates itself). Without this script the form posts normally.
 (function () {
   "use strict";
   const form = document.getElementById("upload-form");
   if (!form) return;
-  const input = document.getElementById("images");
-  const dropzone = document.getElementById("dropzone");
-  const list = document.getElementById("upload-list");
-  const statusUrl = form.dataset.statusUrl;
+  const $ = (id) => document.getElementById(id);
+  const input = $("images"), dropzone = $("dropzone"), pickedList = $("picked"), message = $("upload-message");
+  const list = $("upload-list"), emptyNote = $("recent-empty"), itemTemplate = $("result-item");
   const csrf = form.querySelector("input[name=csrfmiddlewaretoken]").value;
+  const limits = {
+    maxBytes: Number(form.dataset.maxBytes), maxMb: form.dataset.maxMb, maxFiles: Number(form.dataset.maxFiles),
+    types: form.dataset.types.split(","), typeNames: form.dataset.typeNames,
+  };
+  const picked = []; // {file, error, li, url}
   const watching = new Map(); // analysis id -> list item
 
-  function item(name) {
-    const li = document.createElement("li");
-    li.className = "upload-item";
-    li.innerHTML = '<span class="upload-name"></span><progress max="100" value="0"></progress>' +
-      '<span class="status status-uploading">Uploading</span><span class="upload-detail"></span>';
-    li.querySelector(".upload-name").textContent = name;
+  const megabytes = (n) => (n / 1024 / 1024).toFixed(1) + " MB";
+
+  function refusal(file) {
+    if (!limits.types.includes(file.type)) return "This is not a " + limits.typeNames + " photo.";
+    if (file.size === 0) return "The file is empty.";
+    if (file.size > limits.maxBytes) return "The file (" + megabytes(file.size) + ") is over the " + limits.maxMb + " MB limit.";
+    return null;
+  }
+
+  function say(text) {
+    message.textContent = text || "";
+    message.hidden = !text;
+  }
+
+  // --- Choosing photos -------------------------------------------------------------------------
+
+  function pick(files) {
+    say("");
+    for (const file of files) {
+      const entry = { file, error: refusal(file), url: null };
+      const li = document.createElement("li");
+      li.className = "result-item pick-item" + (entry.error ? " upload-error" : "");
+      const thumb = document.createElement("span");
+      thumb.className = "result-thumb";
+      if (!entry.error) {
+        entry.url = URL.createObjectURL(file);
+        const img = document.createElement("img");
+        img.src = entry.url;
+        img.alt = "";
+        thumb.append(img);
+      }
+      const main = document.createElement("span");
+      main.className = "result-main";
+      const name = document.createElement("span");
+      name.className = "result-name";
+      name.textContent = file.name;
+      const detail = document.createElement("span");
+      detail.className = "result-detail";
+      detail.textContent = entry.error || megabytes(file.size) + " · ready";
+      main.append(name, detail);
+      const remove = document.createElement("button");
+      remove.type = "button";
+      remove.className = "button button-ghost button-small";
+      remove.textContent = "Remove";
+      remove.setAttribute("aria-label", "Remove " + file.name);
+      remove.addEventListener("click", () => unpick(entry));
+      li.append(thumb, main, remove);
+      entry.li = li;
+      pickedList.append(li);
+      picked.push(entry);
+    }
+    input.value = ""; // choosing the same file again still counts as a change
+  }
+
+  function unpick(entry) {
+    picked.splice(picked.indexOf(entry), 1);
+    entry.li.remove();
+    if (entry.url) URL.revokeObjectURL(entry.url);
+  }
+
+  // --- Uploading -------------------------------------------------------------------------------
+
+  function resultItem(entry) {
+    const li = itemTemplate.content.firstElementChild.cloneNode(true);
+    li.dataset.new = "1";
+    li.querySelector(".result-name").textContent = entry.file.name;
+    if (entry.url) {
+      const img = document.createElement("img");
+      img.src = entry.url;
+      img.alt = "";
+      li.querySelector(".result-thumb").append(img);
+    }
     list.prepend(li);
+    emptyNote.hidden = true;
+    // Keep the list short: older entries from before this visit go first.
+    const shown = Number(list.dataset.shown);
+    const old = [...list.querySelectorAll(".result-item:not([data-new])")];
+    while (list.children.length > shown && old.length) old.pop().remove();
     return li;
   }
 
@@ -26,27 +104,31 @@
     const status = li.querySelector(".status");
     status.className = "status status-" + a.status;
     status.textContent = a.status_label;
-    const detail = li.querySelector(".upload-detail");
-    if (a.status === "done") {
-      detail.textContent = a.faces ? a.faces + (a.faces === 1 ? " face" : " faces") + (a.top_emotion ? " · " + a.top_emotion : "") : "no face found";
-    } else if (a.status === "failed") {
-      detail.textContent = a.error;
-    }
-    const name = li.querySelector(".upload-name");
-    if (a.url && name.tagName !== "A") {
-      const link = document.createElement("a");
+    li.querySelector(".result-detail").textContent = a.summary || "";
+    if (a.url) {
+      const link = li.querySelector(".result-link");
       link.href = a.url;
-      link.className = "upload-name";
-      link.textContent = name.textContent;
-      name.replaceWith(link);
+      link.hidden = false;
+    }
+    if (a.thumbnail && !li.querySelector(".result-thumb img")) {
+      const img = document.createElement("img");
+      img.src = a.thumbnail;
+      img.alt = "";
+      li.querySelector(".result-thumb").append(img);
     }
     if (a.status === "done" || a.status === "failed") watching.delete(a.id);
   }
 
-  function upload(file) {
-    const li = item(file.name);
+  function refused(li, text) {
+    li.classList.add("upload-error");
+    li.querySelector("progress")?.remove();
+    show(li, { status: "failed", status_label: "Refused", summary: text });
+  }
+
+  function upload(entry, openResult) {
+    const li = resultItem(entry);
     const data = new FormData();
-    data.append("images", file);
+    data.append("images", entry.file);
     data.append("model", form.elements.model.value);
     data.append("detector", form.elements.detector.value);
     const xhr = new XMLHttpRequest();
@@ -57,26 +139,19 @@
       if (e.lengthComputable) li.querySelector("progress").value = (100 * e.loaded) / e.total;
     });
     xhr.addEventListener("load", () => {
-      li.querySelector("progress").remove();
-      let body;
-      try { body = JSON.parse(xhr.responseText); } catch (err) { body = null; }
+      let body = null;
+      try { body = JSON.parse(xhr.responseText); } catch (err) { /* not JSON: an error page */ }
       const result = body && body.results && body.results[0];
-      if (!result) {
-        show(li, { status: "failed", status_label: "Refused", error: "The server could not take this file (" + xhr.status + ")." });
-      } else if (!result.ok) {
-        li.classList.add("upload-error");
-        show(li, { status: "failed", status_label: "Refused", error: result.error });
-      } else {
-        li.dataset.id = result.id;
-        watching.set(result.id, li);
-        show(li, result);
-        poll();
-      }
-    });
-    xhr.addEventListener("error", () => {
+      if (!result) return refused(li, "The server could not take this photo (HTTP " + xhr.status + "); try again.");
+      if (!result.ok) return refused(li, result.error);
       li.querySelector("progress")?.remove();
-      show(li, { status: "failed", status_label: "Failed", error: "The upload did not reach the server." });
+      li.dataset.id = result.id;
+      if (openResult) return window.location.assign(result.url);
+      watching.set(result.id, li);
+      show(li, result);
+      poll();
     });
+    xhr.addEventListener("error", () => refused(li, "The upload did not reach the server; check your connection and try again."));
     xhr.send(data);
   }
 
@@ -86,7 +161,7 @@
     timer = setTimeout(async () => {
       timer = null;
       try {
-        const response = await fetch(statusUrl + "?ids=" + [...watching.keys()].join(","), { headers: { Accept: "application/json" } });
+        const response = await fetch(form.dataset.statusUrl + "?ids=" + [...watching.keys()].join(","), { headers: { Accept: "application/json" } });
         if (response.ok) {
           const body = await response.json();
           body.analyses.forEach((a) => watching.has(a.id) && show(watching.get(a.id), a));
@@ -96,16 +171,26 @@
     }, 800);
   }
 
-  function send(files) {
-    [...files].forEach(upload);
-    input.value = "";
-  }
-
   form.addEventListener("submit", (e) => {
     e.preventDefault();
-    if (input.files.length) send(input.files);
+    const ready = picked.filter((entry) => !entry.error);
+    if (!ready.length) {
+      say(picked.length ? "None of the chosen files can be analysed (see why above): choose " + limits.typeNames + " photos."
+        : "Choose at least one photo first: drop it on the box above or press “choose files”.");
+      input.focus();
+      return;
+    }
+    if (ready.length > limits.maxFiles) {
+      say("At most " + limits.maxFiles + " photos at a time; you chose " + ready.length + ". Remove some and press Analyse again.");
+      return;
+    }
+    say("");
+    ready.forEach((entry) => upload(entry, ready.length === 1));
+    picked.filter((entry) => entry.error).forEach(unpick);
+    picked.length = 0;
+    pickedList.replaceChildren();
   });
-  input.addEventListener("change", () => send(input.files));
+  input.addEventListener("change", () => pick(input.files));
   ["dragenter", "dragover"].forEach((type) => dropzone.addEventListener(type, (e) => {
     e.preventDefault();
     dropzone.classList.add("dragging");
@@ -113,15 +198,12 @@
   ["dragleave", "drop"].forEach((type) => dropzone.addEventListener(type, () => dropzone.classList.remove("dragging")));
   dropzone.addEventListener("drop", (e) => {
     e.preventDefault();
-    send(e.dataTransfer.files);
+    pick(e.dataTransfer.files);
   });
 
   // Analyses still pending from earlier visits keep updating too.
-  document.querySelectorAll(".recent .upload-item").forEach((li) => {
-    if (li.dataset.status === "pending" || li.dataset.status === "running") {
-      li.querySelector("a").classList.add("upload-name");
-      watching.set(li.dataset.id, li);
-    }
+  list.querySelectorAll(".result-item").forEach((li) => {
+    if (li.dataset.status === "pending" || li.dataset.status === "running") watching.set(li.dataset.id, li);
   });
   poll();
 })();

@@ -1,25 +1,33 @@
-// Live page: camera -> JPEG frames over a WebSocket -> predictions drawn over the video.
+// Live page: camera -> JPEG frames over a WebSocket -> predictions drawn over the video, and each
+// face's probabilities as bars beside it (HTML, so they read the same on a phone and a laptop).
 // One frame in flight at a time: the next is sent when a prediction (or error) comes back,
 // capped at the server's frame rate limit, so the rate adapts to what the server manages.
+// Stop: the video and figures are cleared at once, then the saved summary and its link show.
 (function () {
   "use strict";
   const root = document.getElementById("live");
   if (!root) return;
   const $ = (id) => document.getElementById(id);
-  const video = $("live-video"), overlay = $("live-overlay"), stage = $("live-stage");
+  const video = $("live-video"), overlay = $("live-overlay"), stage = $("live-stage"), panel = $("live-face-panel");
   const startButton = $("live-start"), stopButton = $("live-stop"), modelSelect = $("live-model");
-  const statusLine = $("live-status"), summaryLine = $("live-summary");
+  const statusLine = $("live-status"), summaryBox = $("live-summary");
   const EMOTIONS = ["angry", "disgust", "fear", "happy", "sad", "surprise", "neutral"];
   // The palette comes from the page (base.html writes it as CSS variables from analysis/core/palette.py).
   const rootStyle = getComputedStyle(document.documentElement);
   const COLOURS = Object.fromEntries(EMOTIONS.map((e) => [e, rootStyle.getPropertyValue("--emotion-" + e).trim()]));
   const MAX_SIDE = 640;
+  const LABEL_PX = 15; // overlay labels, in CSS pixels whatever the video's size on screen
+  const SUMMARY_WAIT_MS = 10000;
   const capture = document.createElement("canvas");
 
   // State, also read by the browser tests.
   const state = window.liveState = { running: false, predictions: 0, lastPrediction: null, errors: [], summary: null };
   let socket = null, stream = null, inFlight = false, sentAt = new Map(), sent = 0, minGapMs = 50;
-  let lastSend = 0, retryMs = 1000, watchdog = null, recent = [];
+  let lastSend = 0, retryMs = 1000, watchdog = null, recent = [], summaryTimer = null;
+
+  const capitalised = (word) => word.charAt(0).toUpperCase() + word.slice(1);
+  const percent = (p) => Math.round(p * 100) + "%";
+  const plural = (n, word) => n + " " + word + (n === 1 ? "" : "s");
 
   function say(text, isError) {
     statusLine.textContent = text;
@@ -27,8 +35,17 @@
     if (isError) state.errors.push(text);
   }
 
+  function resetFigures() {
+    recent = [];
+    for (const id of ["live-rate", "live-latency", "live-faces"]) $(id).textContent = "–";
+    overlay.getContext("2d").clearRect(0, 0, overlay.width, overlay.height);
+    panel.replaceChildren();
+    panel.hidden = true;
+  }
+
   async function start() {
-    summaryLine.hidden = true;
+    summaryBox.hidden = true;
+    summaryBox.replaceChildren();
     if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
       return say("This browser cannot use a camera here (a secure https:// page or localhost is required).", true);
     }
@@ -40,10 +57,10 @@
         : "The camera could not be started (" + (err && err.name) + ").";
       return say(reason, true);
     }
+    Object.assign(state, { running: true, predictions: 0, lastPrediction: null, summary: null });
     video.srcObject = stream;
-    await video.play().catch(() => {});
     stage.hidden = false;
-    state.running = true;
+    await video.play().catch(() => {});
     startButton.disabled = true;
     stopButton.disabled = false;
     modelSelect.disabled = true;
@@ -73,6 +90,7 @@
       say("Live with the " + message.model + " model.");
       sendFrame();
     } else if (message.type === "prediction") {
+      if (!state.running) return; // a last answer after Stop: the figures stay cleared
       const t0 = sentAt.get(message.frame);
       const now = performance.now();
       recent.push({ at: now, rtt: t0 ? now - t0 : null });
@@ -81,27 +99,54 @@
       state.predictions += 1;
       state.lastPrediction = message;
       draw(message);
+      showFaces(message.faces);
       showMetrics(message);
       inFlight = false;
       sendFrame();
     } else if (message.type === "error") {
+      if (!state.running) return;
       say(message.message, true);
       inFlight = false;
       setTimeout(sendFrame, 200);
     } else if (message.type === "summary") {
-      state.summary = message;
-      summaryLine.hidden = false;
-      summaryLine.innerHTML = "";
-      const text = document.createTextNode("Saved: " + message.frames_analysed + " frames, " + message.faces_seen + " face(s). ");
-      summaryLine.append(text);
-      if (message.url) {
-        const link = document.createElement("a");
-        link.href = message.url;
-        link.textContent = "See the session's timeline";
-        summaryLine.append(link);
-      }
+      showSummary(message);
       if (socket) socket.close(1000);
     }
+  }
+
+  function showSummary(message) {
+    clearTimeout(summaryTimer);
+    state.summary = message;
+    summaryBox.replaceChildren();
+    if (!message.url) {
+      say("Stopped. Nothing was saved: no frame was analysed.");
+      return;
+    }
+    say("Stopped. The session was saved.");
+    const text = document.createElement("p");
+    text.textContent = "Saved: " + plural(message.frames_analysed, "frame") + " analysed, " +
+      plural(message.faces_seen, "face") + " seen.";
+    const link = document.createElement("a");
+    link.className = "button";
+    link.href = message.url;
+    link.textContent = "See the session's timeline";
+    summaryBox.append(text, link);
+    summaryBox.hidden = false;
+    addRecent(message);
+  }
+
+  function addRecent(message) {
+    const item = document.createElement("li");
+    item.className = "session-item";
+    const link = document.createElement("a");
+    link.href = message.url;
+    link.textContent = "Just now";
+    const detail = document.createElement("span");
+    detail.className = "result-detail";
+    detail.textContent = plural(message.frames_analysed, "frame") + " · " + plural(message.faces_seen, "face");
+    item.append(link, " ", detail);
+    $("live-sessions").prepend(item);
+    $("live-recent").hidden = false;
   }
 
   function showMetrics(message) {
@@ -136,51 +181,90 @@
     }, "image/jpeg", 0.75);
   }
 
+  // Boxes and labels over the video, drawn in CSS pixels (the canvas matches its size on screen),
+  // so a label is LABEL_PX high on a phone as on a laptop.
   function draw(message) {
-    overlay.width = video.videoWidth || message.width;
-    overlay.height = video.videoHeight || message.height;
+    const ratio = window.devicePixelRatio || 1;
+    const width = overlay.clientWidth, height = overlay.clientHeight;
+    overlay.width = Math.round(width * ratio);
+    overlay.height = Math.round(height * ratio);
     const ctx = overlay.getContext("2d");
-    ctx.clearRect(0, 0, overlay.width, overlay.height);
-    const sx = overlay.width / message.width, sy = overlay.height / message.height;
-    const font = Math.max(12, Math.round(overlay.width / 40));
-    ctx.font = "600 " + font + "px system-ui, sans-serif";
-    for (const face of message.faces) {
+    ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+    ctx.clearRect(0, 0, width, height);
+    const sx = width / message.width, sy = height / message.height;
+    ctx.font = "600 " + LABEL_PX + "px system-ui, sans-serif";
+    message.faces.forEach((face, i) => {
       const b = face.box, colour = COLOURS[face.emotion];
       // The video is shown mirrored: mirror the boxes, not the text.
-      const x = overlay.width - (b.x + b.w) * sx, y = b.y * sy, w = b.w * sx, h = b.h * sy;
-      ctx.lineWidth = Math.max(2, font / 6);
+      const x = width - (b.x + b.w) * sx, y = b.y * sy, w = b.w * sx, h = b.h * sy;
+      ctx.lineWidth = 3;
       ctx.strokeStyle = colour;
       ctx.strokeRect(x, y, w, h);
-      const label = face.emotion.charAt(0).toUpperCase() + face.emotion.slice(1) + " " + Math.round(face.confidence * 100) + "%";
-      const tw = ctx.measureText(label).width + 8;
+      const label = (i + 1) + ". " + capitalised(face.emotion) + " " + percent(face.confidence);
+      const labelW = ctx.measureText(label).width + 10, labelH = LABEL_PX + 8;
+      const top = y >= labelH ? y - labelH : y + h;
+      const left = Math.min(Math.max(0, x), width - labelW);
       ctx.fillStyle = colour;
-      ctx.fillRect(x, Math.max(0, y - font - 6), tw, font + 6);
+      ctx.fillRect(left, top, labelW, labelH);
       ctx.fillStyle = "#fff";
-      ctx.fillText(label, x + 4, Math.max(font, y - 5));
-      // Small bar set: one bar per emotion under the box.
-      const barH = Math.max(3, font / 4), barW = w / EMOTIONS.length;
-      EMOTIONS.forEach((emotion, i) => {
+      ctx.fillText(label, left + 5, top + LABEL_PX + 1);
+    });
+  }
+
+  // Each face's smoothed probabilities as labelled bars, numbered like the labels on the video.
+  function showFaces(faces) {
+    panel.replaceChildren(...faces.map((face, i) => {
+      const card = document.createElement("article");
+      card.className = "live-face";
+      const heading = document.createElement("h3");
+      heading.textContent = "Face " + (i + 1) + ": " + capitalised(face.emotion) + " " + percent(face.confidence);
+      heading.style.color = COLOURS[face.emotion];
+      const bars = document.createElement("dl");
+      bars.className = "prob-bars";
+      for (const emotion of EMOTIONS) {
         const p = face.smoothed[emotion];
-        ctx.fillStyle = COLOURS[emotion];
-        ctx.fillRect(x + i * barW + 1, y + h + 4 + barH * 4 * (1 - p), barW - 2, barH * 4 * p);
-      });
-    }
+        const row = document.createElement("div");
+        row.className = "prob-row" + (emotion === face.emotion ? " prob-top" : "");
+        const name = document.createElement("dt");
+        name.textContent = capitalised(emotion);
+        const value = document.createElement("dd");
+        const bar = document.createElement("span");
+        bar.className = "prob-bar";
+        bar.style.width = (Math.max(0, Math.min(1, p)) * 100).toFixed(1) + "%";
+        bar.style.background = COLOURS[emotion];
+        const shown = document.createElement("span");
+        shown.className = "prob-value";
+        shown.textContent = percent(p);
+        value.append(bar, shown);
+        row.append(name, value);
+        bars.append(row);
+      }
+      card.append(heading, bars);
+      return card;
+    }));
+    panel.hidden = faces.length === 0;
   }
 
   function stop(sendStop = true) {
     state.running = false;
     if (socket && socket.readyState === WebSocket.OPEN && sendStop) {
       socket.send(JSON.stringify({ type: "stop" }));
-      say("Stopped. Saving the session summary…");
+      say("Stopped. Saving the session…");
+      summaryTimer = setTimeout(() => {
+        say("Stopped. The summary did not arrive; if frames were analysed the session is in your history.", true);
+        if (socket) socket.close(1000);
+      }, SUMMARY_WAIT_MS);
     } else if (socket) {
       socket.close(1000);
     }
     if (stream) stream.getTracks().forEach((t) => t.stop());
     stream = null;
+    video.srcObject = null;
+    stage.hidden = true;
+    resetFigures();
     startButton.disabled = false;
     stopButton.disabled = true;
     modelSelect.disabled = false;
-    overlay.getContext("2d").clearRect(0, 0, overlay.width, overlay.height);
   }
 
   startButton.addEventListener("click", start);

@@ -1,4 +1,6 @@
-// Site-wide behaviour: close the account menu on an outside click or Escape.
+// Site-wide behaviour: close the account menu on an outside click or Escape; ask before a form
+// that carries data-confirm (deletions) is sent, unless its data-confirm-needs selector matches
+// nothing (e.g. no row selected: the server then says what to do).
 (() => {
   const menus = () => document.querySelectorAll("details.account-menu[open]");
   document.addEventListener("click", (event) => {
@@ -12,5 +14,10 @@
       menu.removeAttribute("open");
       menu.querySelector("summary")?.focus();
     }
+  });
+  document.addEventListener("submit", (event) => {
+    const { confirm: question, confirmNeeds: needs } = event.target.dataset || {};
+    if (!question || (needs && !document.querySelector(needs))) return;
+    if (!window.confirm(question)) event.preventDefault();
   });
 })();

@@ -17,6 +17,7 @@ from django.views.generic import TemplateView
 
 from analysis.core import selectors, services
 from analysis.web.forms import HistoryFilterForm, local_day_bounds
+from analysis.web.templatetags import plural
 
 PAGE_SIZE = 20
 LIVE_SESSIONS_SHOWN = 10
@@ -48,7 +49,8 @@ class HistoryView(TemplateView):
         }
 
 
-def _back_to_history(request: HttpRequest) -> HttpResponse:
+def back_to_history(request: HttpRequest) -> HttpResponse:
+    """To the history page the form was sent from (its `next`, filters and page kept), else the first page."""
     target = request.POST.get("next", "")
     history = reverse("analysis:history")
     if target.startswith(history) and url_has_allowed_host_and_scheme(
@@ -63,7 +65,7 @@ def delete_many(request: HttpRequest) -> HttpResponse:
     ids = selectors.parse_uuids(request.POST.getlist("ids"), limit=MAX_DELETE_IDS)
     if not ids:
         messages.warning(request, "Select at least one analysis to delete.")
-        return _back_to_history(request)
+        return back_to_history(request)
     deleted = services.analysis_delete(owner=request.user, ids=ids)
-    messages.success(request, f"Deleted {deleted} {'analysis' if deleted == 1 else 'analyses'}.")
-    return _back_to_history(request)
+    messages.success(request, f"Deleted {plural(deleted, 'analysis', 'analyses')}.")
+    return back_to_history(request)

@@ -1,4 +1,5 @@
-"""Upload, status, result page and the owner-only photo downloads. Thin: services and selectors do the work."""
+"""Upload, status, result page, "analyse again" and the owner-only photo downloads. Thin: services and
+selectors do the work."""
 
 from __future__ import annotations
 
@@ -12,10 +13,15 @@ from django.views.generic import TemplateView
 
 from analysis.core import downloads, selectors, services
 from analysis.core.choices import default_detector, default_model, detector_names, model_catalogue
-from analysis.core.uploads import UploadOutcome, upload_photos
+from analysis.core.photo_checks import ALLOWED_FORMATS, FORMAT_NAMES
+from analysis.core.uploads import MAX_FILES_PER_REQUEST, UploadOutcome, analyse_again, upload_photos
 from analysis.models import Analysis
+from analysis.web.templatetags import result_summary
+from analysis.web.views.history import back_to_history
 from fer_site.errors import ServiceError
 from ml.emotions import EMOTIONS
+
+RECENT_SHOWN = 10
 
 
 def status_payload(analysis: Analysis) -> dict:
@@ -27,6 +33,8 @@ def status_payload(analysis: Analysis) -> dict:
         "error": analysis.error,
         "faces": analysis.face_count,
         "top_emotion": analysis.top_emotion,
+        "summary": result_summary(analysis),
+        "thumbnail": reverse("analysis:thumbnail", args=[analysis.id]) if analysis.thumbnail else None,
         "url": reverse("analysis:detail", args=[analysis.id]),
     }
 
@@ -37,20 +45,32 @@ def _result(outcome: UploadOutcome) -> dict:
     return {"name": outcome.name, "ok": True, **status_payload(outcome.analysis)}
 
 
+def choices_context() -> dict:
+    """The models and detectors a user may pick, and the defaults (upload page and result page)."""
+    return {"models": model_catalogue(), "default_model": default_model(), "detectors": detector_names(),
+            "default_detector": default_detector()}
+
+
 class AnalyzeView(TemplateView):
-    """GET: the upload page. POST: one or many files; JSON per file for the page's script."""
+    """GET: the upload page. POST: one or many files; JSON per file for the page's script, else a
+    redirect (to the result itself when a single photo was taken)."""
 
     template_name = "analysis/analyze.html"
 
     def get_context_data(self, **kwargs):
         return {
             **super().get_context_data(**kwargs),
-            "models": model_catalogue(),
-            "default_model": default_model(),
-            "detectors": detector_names(),
-            "default_detector": default_detector(),
-            "recent": selectors.analysis_list(owner=self.request.user)[:10],
-            "max_upload_mb": round(settings.FER_MAX_UPLOAD_BYTES / 1024 / 1024),
+            **choices_context(),
+            "recent": selectors.analysis_list(owner=self.request.user)[:RECENT_SHOWN],
+            "recent_shown": RECENT_SHOWN,
+            "limits": {
+                "max_bytes": settings.FER_MAX_UPLOAD_BYTES,
+                "max_mb": round(settings.FER_MAX_UPLOAD_BYTES / 1024 / 1024),
+                "max_megapixels": f"{settings.FER_MAX_IMAGE_PIXELS / 1e6:g}",
+                "max_files": MAX_FILES_PER_REQUEST,
+                "types": ",".join(f"image/{fmt.lower()}" for fmt in ALLOWED_FORMATS),
+                "type_names": FORMAT_NAMES,
+            },
         }
 
     def post(self, request: HttpRequest) -> HttpResponse:
@@ -65,11 +85,14 @@ class AnalyzeView(TemplateView):
             busy = any(r.get("code") == "busy" for r in results)
             status_code = 200 if any(r["ok"] for r in results) else (503 if busy else 400)
             return JsonResponse({"results": results}, status=status_code)
+        accepted = [r for r in results if r["ok"]]
         for r in results:
             if r["ok"]:
                 messages.success(request, f"{r['name']}: queued for analysis.")
             else:
-                messages.error(request, r["error"])
+                messages.error(request, f"{r['name']}: {r['error']}" if r["name"] else r["error"])
+        if len(results) == 1 and accepted:  # one photo: straight to its result, which updates itself
+            return redirect(accepted[0]["url"])
         return redirect("analysis:analyze")
 
 
@@ -88,11 +111,27 @@ class AnalysisDetailView(TemplateView):
         analysis = selectors.analysis_get(owner=self.request.user, analysis_id=kwargs["analysis_id"])
         return {
             **super().get_context_data(**kwargs),
+            **choices_context(),
             "analysis": analysis,
             "faces": list(analysis.faces.all()),
             "emotions": EMOTIONS,
-            "status_json": status_payload(analysis),
+            "other_detectors": [d for d in detector_names() if d != analysis.detector],
         }
+
+
+@require_POST
+def again(request: HttpRequest, analysis_id) -> HttpResponse:
+    """Analyse the stored photo again with the chosen model and detector, as a new analysis."""
+    source = selectors.analysis_get(owner=request.user, analysis_id=analysis_id)
+    try:
+        analysis = analyse_again(owner=request.user, source=source, model=request.POST.get("model"),
+                                 detector=request.POST.get("detector"))
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+        return redirect("analysis:detail", analysis_id=source.id)
+    messages.success(request, f"Analysing {source.original_name} again with the {analysis.model_name} model "
+                              f"and the {analysis.detector} detector.")
+    return redirect("analysis:detail", analysis_id=analysis.id)
 
 
 def _download(respond) -> HttpResponse:
@@ -125,4 +164,4 @@ def delete(request: HttpRequest, analysis_id) -> HttpResponse:
     analysis = selectors.analysis_get(owner=request.user, analysis_id=analysis_id)
     services.analysis_delete(owner=request.user, ids=[analysis.id])
     messages.success(request, f"Deleted the analysis of {analysis.original_name}.")
-    return redirect("analysis:history")
+    return back_to_history(request)

@@ -9,6 +9,7 @@ from django.views.generic import TemplateView
 
 from analysis.core import selectors, services
 from analysis.web.forms import DeleteAllForm, KeepPhotosForm
+from analysis.web.templatetags import plural
 
 
 class PrivacyView(TemplateView):
@@ -46,9 +47,9 @@ class DeleteAllView(TemplateView):
         if not form.is_valid():
             return self.render_to_response(self.get_context_data(form=form))
         deleted = services.user_data_delete(user=request.user)
-        messages.success(
-            request,
-            f"Deleted all your data: {deleted} {'analysis' if deleted == 1 else 'analyses'} "
-            "with their faces and photos.",
-        )
+        parts = [plural(deleted["analyses"], "analysis", "analyses"), plural(deleted["faces"], "face"),
+                 plural(deleted["photos"], "stored photo") + " with " + ("its thumbnail" if deleted["photos"] == 1
+                                                                       else "their thumbnails"),
+                 plural(deleted["live_sessions"], "live session")]
+        messages.success(request, f"Deleted all your data: {', '.join(parts[:-1])} and {parts[-1]}.")
         return redirect("analysis:analyze")

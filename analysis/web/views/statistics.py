@@ -45,9 +45,9 @@ class StatisticsView(TemplateView):
         if live["detections"]:
             context["live_chart"] = charts.bar_chart(
                 chart_id="chart-live",
-                title="Live sessions: faces per emotion",
+                title="Faces per emotion in live sessions",
                 description="Face detections in live webcam sessions per smoothed top expression, "
-                f"{date_range.describe()}.",
+                f"{date_range.describe()}. " + ", ".join(f"{e}: {live['per_emotion'][e]}" for e in EMOTIONS) + ".",
                 bars=[charts.Bar(e.capitalize(), live["per_emotion"][e], colour(e)) for e in EMOTIONS],
             )
         if head["faces"]:
@@ -65,7 +65,7 @@ class StatisticsView(TemplateView):
                 title="Faces per emotion",
                 description=f"Number of faces classified as each emotion, {period}. "
                 + ", ".join(f"{r['emotion']}: {r['faces']}" for r in per_emotion) + ".",
-                bars=[charts.Bar(r["emotion"], r["faces"], colour(r["emotion"])) for r in per_emotion],
+                bars=[charts.Bar(r["emotion"].capitalize(), r["faces"], colour(r["emotion"])) for r in per_emotion],
             ),
             "over_time": charts.stacked_column_chart(
                 chart_id="chart-over-time",
@@ -74,7 +74,7 @@ class StatisticsView(TemplateView):
                 + (" (labelled by its Monday)" if over_time.group == "week" else "")
                 + f", {period}, stacked by emotion. The data table lists the same numbers.",
                 labels=period_labels,
-                series=[(e, colour(e), over_time.series[e]) for e in EMOTIONS],
+                series=[(e.capitalize(), colour(e), over_time.series[e]) for e in EMOTIONS],
             ),
             "per_model": charts.paired_bar_chart(
                 chart_id="chart-models",
@@ -94,7 +94,7 @@ class StatisticsView(TemplateView):
                     for r in per_emotion if r["mean_confidence"] is not None
                 ) + ".",
                 bars=[
-                    charts.Bar(r["emotion"], r["mean_confidence"], colour(r["emotion"]))
+                    charts.Bar(r["emotion"].capitalize(), r["mean_confidence"], colour(r["emotion"]))
                     for r in per_emotion
                 ],
                 fmt=charts.percent,
