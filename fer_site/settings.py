@@ -161,6 +161,8 @@ CELERY_BEAT_SCHEDULE = {
 }
 # Load the default model in each worker process when it starts (in the child, after fork), off the task path.
 FER_WORKER_WARMUP = env.bool("FER_WORKER_WARMUP", default=True)
+# The embedded profile's web server loads the default model and detector in the background at start-up.
+FER_SERVER_WARMUP = env.bool("FER_SERVER_WARMUP", default=True)
 
 # --- Accounts and authentication ------------------------------------------------------------------
 

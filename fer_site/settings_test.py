@@ -8,3 +8,4 @@ Processes the suite starts (daphne, Celery workers) run with the real settings.
 from fer_site.settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+FER_SERVER_WARMUP = False  # tests that import the ASGI app should not load models in the background

@@ -18,21 +18,10 @@ figure behind the batching gain in `scripts/load_report.py`.
 from __future__ import annotations
 
 import logging
-import threading
 
 from celery.signals import worker_process_init, worker_ready, worker_shutdown
 
 logger = logging.getLogger(__name__)
-
-
-def warm_up() -> None:
-    try:
-        from ml.serving.registry import DEFAULT_MODEL, get_classifier
-
-        get_classifier(DEFAULT_MODEL).warm_up()  # loads the weights and builds the inference graph
-        logger.info("model %s warmed up", DEFAULT_MODEL)
-    except Exception:  # a broken model must not stop the worker: the task reports it as a failed analysis
-        logger.exception("model warm-up failed")
 
 
 def _enabled() -> bool:
@@ -43,7 +32,9 @@ def _enabled() -> bool:
 
 def _start_warm_up() -> None:
     if _enabled():
-        threading.Thread(target=warm_up, name="model-warm-up", daemon=True).start()
+        from analysis.core import warmup
+
+        warmup.start_in_background()
 
 
 @worker_process_init.connect

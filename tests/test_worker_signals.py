@@ -37,10 +37,12 @@ def test_threads_pool_worker_warms_up_itself(started):
 
 
 def test_warm_up_can_be_turned_off(settings, monkeypatch):
+    from analysis.core import warmup
+
     settings.FER_WORKER_WARMUP = False
-    threads: list[object] = []
-    monkeypatch.setattr(worker_signals.threading, "Thread", lambda **kwargs: threads.append(kwargs))
+    starts: list[bool] = []
+    monkeypatch.setattr(warmup, "start_in_background", lambda: starts.append(True))
 
     worker_signals._start_warm_up()
 
-    assert threads == []
+    assert starts == []

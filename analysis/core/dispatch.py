@@ -79,6 +79,26 @@ def as_busy(exc: BaseException) -> ServiceBusy | None:
     return None
 
 
+# --- Start-up -------------------------------------------------------------------------------------
+
+
+def prepare_web_process() -> None:
+    """In the in-process modes the web server runs the work: warm its model up in the background."""
+    if settings.FER_TASK_MODE in IN_PROCESS_MODES and settings.FER_SERVER_WARMUP:
+        from analysis.core import warmup
+
+        warmup.start_in_background()
+
+
+def models_ready() -> bool:
+    """Whether a photo sent now starts at once; with Celery the workers warm up before taking tasks."""
+    if settings.FER_TASK_MODE not in IN_PROCESS_MODES:
+        return True
+    from analysis.core import warmup
+
+    return warmup.is_ready()
+
+
 # --- Photos ---------------------------------------------------------------------------------------
 
 

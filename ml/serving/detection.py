@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import threading
 from dataclasses import replace
-from functools import cache
 from typing import Protocol
 
 import cv2
@@ -158,13 +157,16 @@ class BlazeFaceDetector:
         return sorted(boxes, key=lambda b: (b.x, b.y))
 
 
-@cache
+_detectors: dict[str, FaceDetector] = {}
+_detectors_lock = threading.Lock()  # a warm-up thread and a first photo asking at once build one detector
+
+
 def get_detector(name: str = DEFAULT_DETECTOR) -> FaceDetector:
     """One detector instance per process and name, created on first use."""
-    if name == "blazeface":
-        return BlazeFaceDetector()
-    if name == "haar":
-        return HaarDetector()
-    if name == "mtcnn":
-        return MtcnnDetector()
-    raise UnknownDetectorError(f"unknown detector {name!r}; choose one of {', '.join(DETECTORS)}")
+    if name not in DETECTORS:
+        raise UnknownDetectorError(f"unknown detector {name!r}; choose one of {', '.join(DETECTORS)}")
+    with _detectors_lock:
+        if name not in _detectors:
+            builders = {"blazeface": BlazeFaceDetector, "haar": HaarDetector, "mtcnn": MtcnnDetector}
+            _detectors[name] = builders[name]()
+        return _detectors[name]

@@ -165,6 +165,7 @@
         if (response.ok) {
           const body = await response.json();
           body.analyses.forEach((a) => watching.has(a.id) && show(watching.get(a.id), a));
+          if (body.models_ready) document.getElementById("models-loading")?.remove();
         }
       } catch (err) { /* network blip: try again */ }
       poll();

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 from django.views.generic import TemplateView
 
-from analysis.core import downloads, selectors, services
+from analysis.core import dispatch, downloads, selectors, services
 from analysis.core.choices import default_detector, default_model, detector_names, model_catalogue
 from analysis.core.photo_checks import ALLOWED_FORMATS, FORMAT_NAMES
 from analysis.core.uploads import MAX_FILES_PER_REQUEST, UploadOutcome, analyse_again, upload_photos
@@ -63,6 +63,7 @@ class AnalyzeView(TemplateView):
             **choices_context(),
             "recent": selectors.analysis_list(owner=self.request.user)[:RECENT_SHOWN],
             "recent_shown": RECENT_SHOWN,
+            "models_ready": dispatch.models_ready(),
             "limits": {
                 "max_bytes": settings.FER_MAX_UPLOAD_BYTES,
                 "max_mb": round(settings.FER_MAX_UPLOAD_BYTES / 1024 / 1024),
@@ -101,7 +102,7 @@ def status(request: HttpRequest) -> JsonResponse:
     services.analysis_fail_stale(owner=request.user)
     ids = request.GET.get("ids", "").split(",")
     analyses = selectors.analysis_statuses(owner=request.user, ids=ids)
-    return JsonResponse({"analyses": [status_payload(a) for a in analyses]})
+    return JsonResponse({"analyses": [status_payload(a) for a in analyses], "models_ready": dispatch.models_ready()})
 
 
 class AnalysisDetailView(TemplateView):
