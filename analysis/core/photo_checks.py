@@ -36,14 +36,14 @@ def file_name(upload: UploadedFile) -> str:
     return (upload.name or "upload").rsplit("/", 1)[-1][:255]
 
 
-def _human(n: int) -> str:
+def human_size(n: int) -> str:
     return f"{n / 1024 / 1024:.0f} MB" if n >= 1024 * 1024 else f"{n / 1024:.0f} kB"
 
 
 def check_image(upload: UploadedFile) -> CheckedImage:
     name = file_name(upload)
     limit = settings.FER_MAX_UPLOAD_BYTES
-    too_large = InvalidUpload(f"{name}: the file is over the {_human(limit)} limit.", code="image_too_large",
+    too_large = InvalidUpload(f"{name}: the file is over the {human_size(limit)} limit.", code="image_too_large",
                               status=413)
     if upload.size is not None and upload.size > limit:
         raise too_large

@@ -199,12 +199,15 @@ def user_keep_photos_set(*, user: User, keep: bool) -> User:
 
 
 def user_data_delete(*, user: User) -> int:
-    """Delete every analysis, face, file (and, when they exist, live session) of the user."""
+    """Delete every analysis, face, file, live session and video of the user."""
+    from analysis.core.video_services import videos_delete_all
+
     with transaction.atomic():
         analyses = list(Analysis.objects.filter(owner=user))
         _delete_files(analyses)
         Analysis.objects.filter(owner=user).delete()
         LiveSession.objects.filter(owner=user).delete()
+        videos_delete_all(owner=user)
     return len(analyses)
 
 
@@ -251,6 +254,9 @@ def analysis_sweep() -> dict[str, int]:
 
     Analyses pending or running past `FER_ANALYSIS_TIMEOUT_SECONDS` (worker gone for good, task
     lost with the broker) end as failed with a reason; photos that their owner chose not to keep
-    and that are still stored are deleted.
+    and that are still stored are deleted; the same for videos (`analysis.core.video_services`).
     """
-    return {"failed_stale": analysis_fail_stale(), "photos_discarded": analysis_discard_unkept_photos()}
+    from analysis.core.video_services import videos_discard_unkept, videos_fail_stale
+
+    return {"failed_stale": analysis_fail_stale(), "photos_discarded": analysis_discard_unkept_photos(),
+            "videos_failed_stale": videos_fail_stale(), "videos_discarded": videos_discard_unkept()}
