@@ -87,3 +87,34 @@ def zero_frame_video() -> bytes:
         for packet in _silence(audio, 20, "s16"):
             output.mux(packet)
     return buffer.getvalue()
+
+
+def make_video(owner, *, emotions: tuple[str, ...] = ("happy", "happy", "sad"), status: str = "done",
+               with_file: bool = True, name: str = "walk.mp4"):
+    """A finished video straight through the ORM (no model run): the walking clip as its file and one
+    track whose samples, 0.2 s apart, have the given top emotions."""
+    from django.core.files.base import ContentFile
+
+    from analysis.models import Video, VideoTrack
+    from ml.emotions import EMOTIONS
+
+    video = Video(owner=owner, original_name=name, size_bytes=len(walking_clip()), container="mp4", codec="h264",
+                  width=320, height=240, duration_s=2.0, source_fps=10.0, sample_fps=5.0, model_name="fast",
+                  detector="haar", status=status, progress=1.0 if status == "done" else 0.0,
+                  frames_expected=10, frames_analysed=10 if status == "done" else 0)
+    if with_file:
+        video.file.save("walk.mp4", ContentFile(walking_clip()), save=False)
+    video.save()
+    if status == "done":
+        rows = [[0.7 if e == top else 0.05 for e in EMOTIONS] for top in emotions]
+        VideoTrack.objects.create(
+            video=video, number=1, frames=len(emotions), first_t=0.0, last_t=0.2 * (len(emotions) - 1),
+            emotion=max(set(emotions), key=emotions.count),
+            emotion_counts={e: emotions.count(e) for e in set(emotions)},
+            mean_probabilities={e: round(sum(r[i] for r in rows) / len(rows), 4) for i, e in enumerate(EMOTIONS)},
+            timeline={"t": [round(0.2 * i, 4) for i in range(len(emotions))],
+                      "box": [[60 + 10 * i, 40, 100, 100] for i in range(len(emotions))], "p": rows},
+        )
+        video.track_count, video.top_emotion = 1, max(set(emotions), key=emotions.count)
+        video.save(update_fields=["track_count", "top_emotion"])
+    return video

@@ -11,7 +11,10 @@ from ml.emotions import EMOTIONS
 WIDTH, HEIGHT, LEFT, BOTTOM, TOP, RIGHT = 720, 260, 44, 28, 12, 12
 
 
-def timeline_svg(timeline: list[dict]) -> SafeString:
+SESSION_LABEL = "Share of each expression over the session, by time"
+
+
+def timeline_svg(timeline: list[dict], *, label: str = SESSION_LABEL) -> SafeString:
     if not timeline:
         return format_html('<p class="help">{}</p>', "No faces were analysed in this session.")
     # The x axis spans the seconds that have data (the camera and model take a moment to start).
@@ -50,6 +53,6 @@ def timeline_svg(timeline: list[dict]) -> SafeString:
     )
     return format_html(
         '<svg class="timeline" viewBox="0 0 {} {}" role="img" aria-label="{}">{}{}{}</svg><ul class="legend">{}</ul>',
-        WIDTH, HEIGHT, "Share of each expression over the session, by time", grid, ticks,
+        WIDTH, HEIGHT, label, grid, ticks,
         SafeString("".join(lines)), legend,
     )
