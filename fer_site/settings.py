@@ -335,7 +335,8 @@ REST_FRAMEWORK = {
 SPECTACULAR_SETTINGS = {
     "TITLE": "FER platform API",
     "DESCRIPTION": (
-        "Facial expression recognition from code: upload photos, get every face with its box, emotion and "
+        "Facial expression recognition from code: upload photos (and videos: every face over time), get every "
+        "face with its box, emotion and "
         "probabilities, list and delete your analyses, read your statistics and the models' figures.\n\n"
         "Authenticate with `Authorization: Token <key>` (get a key from `POST /api/v1/auth/token/` or your "
         "profile page). Every error has the shape `{\"error\": {\"code\", \"message\", \"details\"}}`."
@@ -349,5 +350,6 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "SERVE_AUTHENTICATION": [],
-    "ENUM_NAME_OVERRIDES": {"EmotionEnum": "analysis.models.EMOTION_CHOICES"},
+    "ENUM_NAME_OVERRIDES": {"EmotionEnum": "analysis.models.EMOTION_CHOICES",
+                            "VideoStatusEnum": "analysis.models.Video.Status"},
 }
