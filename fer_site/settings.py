@@ -335,9 +335,9 @@ REST_FRAMEWORK = {
 SPECTACULAR_SETTINGS = {
     "TITLE": "FER platform API",
     "DESCRIPTION": (
-        "Facial expression recognition from code: upload photos (and videos: every face over time), get every "
-        "face with its box, emotion and "
-        "probabilities, list and delete your analyses, read your statistics and the models' figures.\n\n"
+        "Facial expression recognition from code: upload photos, get every face with its box, emotion and "
+        "probabilities, list and delete your analyses, upload videos and get every face's emotion over time, "
+        "read your statistics and the models' figures.\n\n"
         "Authenticate with `Authorization: Token <key>` (get a key from `POST /api/v1/auth/token/` or your "
         "profile page). Every error has the shape `{\"error\": {\"code\", \"message\", \"details\"}}`."
     ),

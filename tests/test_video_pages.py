@@ -135,3 +135,18 @@ def test_another_user_cannot_act_on_a_video(client, make_user, name):
     assert client.post(reverse(f"analysis:{name}", args=[video.id])).status_code == 404
     assert Video.objects.get(pk=video.pk).status == "running" and not Video.objects.get(pk=video.pk).cancel_requested
     assert client.get(reverse("analysis:video_status"), {"ids": str(video.id)}).json() == {"videos": []}
+
+
+def test_history_statistics_and_privacy_cover_videos(signed_in, user):
+    make_video(user, emotions=("happy", "happy", "sad"), name="interview.mp4")
+    history = signed_in.get(reverse("analysis:history")).content.decode()
+    assert "interview.mp4" in history and reverse("analysis:videos") in history
+    stats = signed_in.get(reverse("analysis:statistics")).content.decode()
+    assert 'data-stat="videos">1<' in stats and 'data-stat="video_faces">1<' in stats and 'id="chart-videos"' in stats
+    api_stats = signed_in.get("/api/v1/stats/").json()["videos"]
+    assert (api_stats["videos"], api_stats["faces"], api_stats["frames"]) == (1, 1, 3)
+    assert (api_stats["per_emotion"]["happy"], api_stats["per_emotion"]["sad"]) == (2, 1)
+    privacy = signed_in.get(reverse("analysis:privacy")).content.decode()
+    assert 'data-count="videos">1 (1)<' in privacy
+    delete_all = signed_in.get(reverse("analysis:delete_all")).content.decode()
+    assert 'data-count="videos">1<' in delete_all
