@@ -151,9 +151,8 @@ CELERY_TASK_ANNOTATIONS = {
 }
 # Redis redelivers a task whose worker vanished (kill -9, lost host) once it has been unacknowledged this long:
 # it must exceed the hard time limit, or a slow but healthy task would run twice.
-# Video tasks run longest, so they set it: a photo task whose worker vanished also waits this long to be redone.
-FER_BROKER_VISIBILITY_TIMEOUT = env.int("FER_BROKER_VISIBILITY_TIMEOUT",
-                                        default=max(CELERY_TASK_TIME_LIMIT, _VIDEO_LIMITS["time_limit"]) + 120)
+# (Video tasks run longer: a copy redelivered while its first worker still reports progress does nothing.)
+FER_BROKER_VISIBILITY_TIMEOUT = env.int("FER_BROKER_VISIBILITY_TIMEOUT", default=CELERY_TASK_TIME_LIMIT + 120)
 # Workers look for such tasks every FER_BROKER_RESTORE_INTERVAL_S (kombu scans only every Nth time by default,
 # which would add minutes; one small sorted-set query per interval is cheap).
 CELERY_BROKER_TRANSPORT_OPTIONS = {
@@ -252,12 +251,17 @@ FER_LIVE_REMOTE_TIMEOUT_S = env.float("FER_LIVE_REMOTE_TIMEOUT_S", default=5.0)
 # for more (only while other frames are still being decoded/detected). 1 turns batching off. See docs/scaled.md.
 FER_LIVE_BATCH_SIZE = env.int("FER_LIVE_BATCH_SIZE", default=32)
 FER_LIVE_BATCH_WAIT_MS = env.float("FER_LIVE_BATCH_WAIT_MS", default=10.0)
-# Videos: file size, length, pixels per frame; a video pending or running without a progress report for this long
-# (its worker is gone and the broker's redelivery had its chance) is failed by the sweep.
+# Videos: file size, length, pixels per frame. The sweep fails a running video without a progress report for
+# FER_VIDEO_STALE_SECONDS (its worker is gone and the broker's redelivery had its chance), and a video still
+# waiting in the queue after FER_VIDEO_QUEUE_TIMEOUT_S.
 FER_MAX_VIDEO_BYTES = env.int("FER_MAX_VIDEO_BYTES", default=200 * 1024 * 1024)
 FER_MAX_VIDEO_SECONDS = env.float("FER_MAX_VIDEO_SECONDS", default=600.0)
 FER_MAX_VIDEO_PIXELS = env.int("FER_MAX_VIDEO_PIXELS", default=3840 * 2160)
-FER_VIDEO_STALE_SECONDS = env.int("FER_VIDEO_STALE_SECONDS", default=FER_BROKER_VISIBILITY_TIMEOUT + 300)
+FER_VIDEO_STALE_SECONDS = env.int("FER_VIDEO_STALE_SECONDS", default=600)
+# A running video with a progress report this recent belongs to a live worker: a redelivered copy of its task does
+# nothing. Reports come about twice a second once frames flow; loading a model on a busy machine may take a minute.
+FER_VIDEO_HEARTBEAT_TIMEOUT_S = env.int("FER_VIDEO_HEARTBEAT_TIMEOUT_S", default=120)
+FER_VIDEO_QUEUE_TIMEOUT_S = env.int("FER_VIDEO_QUEUE_TIMEOUT_S", default=6 * 3600)
 # Uploaded files above this are streamed to a temporary file instead of held in memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 

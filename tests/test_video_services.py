@@ -159,9 +159,20 @@ def test_a_redelivered_task_starts_over_and_a_finished_one_is_left_alone(user, s
     assert VideoTrack.objects.filter(video=video).count() == 1
 
 
+def test_a_copy_delivered_while_another_worker_reports_progress_does_nothing(user, settings):
+    video = upload_one(user)
+    Video.objects.filter(pk=video.pk).update(status="running", attempts=1, heartbeat_at=timezone.now(),
+                                             track_count=0)
+    assert video_services.video_process(video_id=video.id) is None
+    assert Video.objects.get(pk=video.pk).attempts == 1  # not claimed a second time
+    settings.FER_VIDEO_HEARTBEAT_TIMEOUT_S = 0  # silent since: that worker is gone, so this copy takes it over
+    assert video_services.video_process(video_id=video.id).attempts == 2
+
+
 def test_worker_deaths_are_not_retried_forever(user, settings):
     video = upload_one(user)
-    Video.objects.filter(pk=video.pk).update(status="running", attempts=settings.FER_ANALYSIS_MAX_ATTEMPTS)
+    Video.objects.filter(pk=video.pk).update(status="running", attempts=settings.FER_ANALYSIS_MAX_ATTEMPTS,
+                                             heartbeat_at=None)
     assert video_services.video_process(video_id=video.id) is None
     failed = Video.objects.get(pk=video.pk)
     assert failed.status == "failed" and "several times" in failed.error
@@ -173,9 +184,15 @@ def test_the_sweep_fails_videos_whose_worker_went_away(user, settings):
     Video.objects.filter(pk=video.pk).update(status="running", heartbeat_at=long_ago)
     fresh = upload_one(user)
     Video.objects.filter(pk=fresh.pk).update(status="running", heartbeat_at=timezone.now())
+    queued = upload_one(user)
+    Video.objects.filter(pk=queued.pk).update(status="pending")
     assert services.analysis_sweep()["videos_failed_stale"] == 1
     assert Video.objects.get(pk=video.pk).status == "failed"
     assert Video.objects.get(pk=fresh.pk).status == "running"
+    assert Video.objects.get(pk=queued.pk).status == "pending"  # a queue may be long: it waits
+    settings.FER_VIDEO_QUEUE_TIMEOUT_S = -1
+    assert services.analysis_sweep()["videos_failed_stale"] == 1
+    assert "never started" in Video.objects.get(pk=queued.pk).error
 
 
 def test_keep_no_files_deletes_the_video_once_analysed(make_user, settings):

@@ -20,7 +20,6 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.files import File
 from django.db import transaction
-from django.db.models import Q
 from django.db.models.fields.files import FieldFile
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -38,6 +37,7 @@ MIN_SAMPLE_FPS, MAX_SAMPLE_FPS = 1.0, 30.0
 MAX_ATTEMPTS_REASON = "The analysis stopped its worker several times; the video may be too large or unusual."
 STALE_REASON = "The analysis stopped without finishing (its worker went away); please upload the video again."
 INTERNAL_REASON = "An internal error stopped the analysis."
+QUEUE_REASON = "The analysis never started (the queue was too long or no worker was running); please upload it again."
 
 
 def time_limit_reason() -> str:
@@ -145,10 +145,17 @@ def video_cancel(*, owner: User, video_id: uuid.UUID | str) -> Video | None:
         return video
 
 
+def _held_elsewhere(video: Video) -> bool:
+    """Running with a recent progress report: another worker has it (the broker redelivers a long task's
+    message while its first worker is still busy with it)."""
+    recent = timezone.now() - timezone.timedelta(seconds=settings.FER_VIDEO_HEARTBEAT_TIMEOUT_S)
+    return video.status == Video.Status.RUNNING and video.heartbeat_at is not None and video.heartbeat_at > recent
+
+
 def _claim(video_id: uuid.UUID | str) -> Video | None:
     with transaction.atomic():
         video = Video.objects.select_for_update().select_related("owner").filter(id=video_id).first()
-        if video is None or video.is_finished:
+        if video is None or video.is_finished or _held_elsewhere(video):
             return None
         if video.cancel_requested:
             _finish(video, Video.Status.CANCELLED, reason="Cancelled.")
@@ -206,6 +213,8 @@ def video_process(*, video_id: uuid.UUID | str) -> Video | None:
     video = _claim(video_id)
     if video is None:
         return None
+    if settings.FER_TEST_TASK_DELAY_S:
+        time.sleep(settings.FER_TEST_TASK_DELAY_S)  # fault tests only: a worker to kill while it holds the video
     from ml.model_card import ModelFileError
     from ml.serving.detection import UnknownDetectorError
     from ml.serving.registry import UnknownModelError
@@ -312,9 +321,8 @@ def video_annotate_request(*, video: Video) -> bool:
     if not video.file:
         raise VideoNotReady("The original video was not kept, so there is nothing to draw on.", code="video_not_kept",
                             status=404)
-    claimed = Video.objects.filter(pk=video.pk).filter(
-        Q(annotated_status__in=["", Video.Annotation.FAILED])
-    ).update(annotated_status=Video.Annotation.PENDING, annotated_error="")
+    claimed = Video.objects.filter(pk=video.pk, annotated_status__in=["", Video.Annotation.FAILED]).update(
+        annotated_status=Video.Annotation.PENDING, annotated_error="")
     video.refresh_from_db(fields=["annotated_status", "annotated_error"])
     return bool(claimed)
 
@@ -360,15 +368,21 @@ def video_annotate_process(*, video_id: uuid.UUID | str) -> Video | None:
 
 
 def videos_fail_stale(*, owner: User | None = None) -> int:
-    """Fail videos pending or running without a progress report for FER_VIDEO_STALE_SECONDS."""
-    limit = timezone.now() - timezone.timedelta(seconds=settings.FER_VIDEO_STALE_SECONDS)
-    stale = (Video.objects.filter(status__in=[Video.Status.PENDING, Video.Status.RUNNING])
-             .annotate(last_sign=Coalesce("heartbeat_at", "created_at")).filter(last_sign__lt=limit))
-    if owner is not None:
-        stale = stale.filter(owner=owner)
+    """Fail videos running without a progress report for FER_VIDEO_STALE_SECONDS, and videos still pending
+    after FER_VIDEO_QUEUE_TIMEOUT_S."""
+    now = timezone.now()
+    silent = Video.objects.filter(status=Video.Status.RUNNING).annotate(
+        last_sign=Coalesce("heartbeat_at", "created_at")).filter(
+        last_sign__lt=now - timezone.timedelta(seconds=settings.FER_VIDEO_STALE_SECONDS))
+    waiting = Video.objects.filter(status=Video.Status.PENDING,
+                                   created_at__lt=now - timezone.timedelta(seconds=settings.FER_VIDEO_QUEUE_TIMEOUT_S))
     failed = 0
-    for video_id in stale.values_list("id", flat=True)[:1000]:
-        failed += _fail_unfinished(video_id, STALE_REASON) is not None
+    for videos, reason in ((silent, STALE_REASON), (waiting, QUEUE_REASON)):
+        if owner is not None:
+            videos = videos.filter(owner=owner)
+        for video_id in videos.values_list("id", flat=True)[:1000]:
+            current = _fail_unfinished(video_id, reason)
+            failed += current is not None and current.error == reason
     return failed
 
 
