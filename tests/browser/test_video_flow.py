@@ -3,6 +3,7 @@ face's box over it at the time the player shows, from the stored per-frame resul
 
 from __future__ import annotations
 
+import os
 import re
 
 import pytest
@@ -58,6 +59,8 @@ def test_upload_then_the_result_page_plays_and_draws_boxes(live_server, page, tm
         return [Array.from(ctx.getImageData({x}, {y + h // 2}, 1, 1).data),
                 Array.from(ctx.getImageData(2, {video.height - 3}, 1, 1).data)];
     }}""")
+    if shot_dir := os.environ.get("FER_SCREENSHOTS"):
+        page.screenshot(path=f"{shot_dir}/video-{container}.png", full_page=True)
     edge, corner = pixel
     emotion = EMOTIONS[max(range(len(EMOTIONS)), key=track.timeline["p"][2].__getitem__)]
     assert edge[3] == 255 and corner[3] == 0  # an opaque stroke on the box's edge, transparent elsewhere
