@@ -1,7 +1,8 @@
 """The one definition of a face, shared by training and serving: where it is, how it is framed,
 how it is normalised and how it becomes model input.
 
-- `Box`: a detected face in photo coordinates, with the detector's score.
+- `Box`: a detected face in photo coordinates, with the detector's score and, from detectors that
+  give them, facial landmarks (`LANDMARKS`).
 - Framing: FER2013 faces are centred squares with a little forehead and chin around the
   features, a bit looser than a Haar or MTCNN box, so each box is squared on its centre and
   widened by `margin` of its side on every side. Parts outside the photo are filled by edge
@@ -13,7 +14,7 @@ how it is normalised and how it becomes model input.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
@@ -23,6 +24,15 @@ from ml.input_spec import InputSpec
 FACE_SIZE = 48
 DEFAULT_MARGIN = 0.1
 
+# `Box.landmarks` layouts, told apart by their length. Sides are the subject's: the right eye is the one
+# on the viewer's left in an unmirrored photo. The first three points mean the same in both layouts.
+LANDMARKS = {
+    6: ("right_eye", "left_eye", "nose_tip", "mouth_centre", "right_ear", "left_ear"),  # blazeface
+    5: ("right_eye", "left_eye", "nose_tip", "mouth_right", "mouth_left"),  # mtcnn
+}
+
+Point = tuple[float, float]
+
 
 @dataclass(frozen=True)
 class Box:
@@ -31,13 +41,26 @@ class Box:
     w: int
     h: int
     score: float = 1.0
+    # (x, y) in photo pixels in a `LANDMARKS` layout, or None; may lie outside the box or the photo (a turned
+    # face's far ear). Not part of equality or hashing: a box is where the face is.
+    landmarks: tuple[Point, ...] | None = field(default=None, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.landmarks is not None and len(self.landmarks) not in LANDMARKS:
+            raise ValueError(f"{len(self.landmarks)} landmarks fit no layout; expected one of {sorted(LANDMARKS)}")
 
     def to_dict(self) -> dict:
-        return {"x": self.x, "y": self.y, "w": self.w, "h": self.h, "score": round(float(self.score), 4)}
+        data = {"x": self.x, "y": self.y, "w": self.w, "h": self.h, "score": round(float(self.score), 4)}
+        if self.landmarks is not None:
+            data["landmarks"] = [[round(float(x), 1), round(float(y), 1)] for x, y in self.landmarks]
+        return data
 
     @classmethod
     def from_dict(cls, data: dict) -> Box:
-        return cls(int(data["x"]), int(data["y"]), int(data["w"]), int(data["h"]), float(data.get("score", 1.0)))
+        points = data.get("landmarks")
+        landmarks = None if points is None else tuple((float(x), float(y)) for x, y in points)
+        return cls(int(data["x"]), int(data["y"]), int(data["w"]), int(data["h"]), float(data.get("score", 1.0)),
+                   landmarks)
 
     def iou(self, other: Box) -> float:
         ix = max(0, min(self.x + self.w, other.x + other.w) - max(self.x, other.x))

@@ -100,7 +100,7 @@ def test_huge_photo_is_downscaled_for_detection(tiny_models: str, astronaut):
 def test_unknown_model_and_detector(tiny_models: str, astronaut):
     with pytest.raises(UnknownModelError, match="unknown model 'nope'; available: .*tiny"):
         predict(astronaut, model="nope")
-    with pytest.raises(UnknownDetectorError, match="choose one of haar, mtcnn"):
+    with pytest.raises(UnknownDetectorError, match="choose one of blazeface, haar, mtcnn"):
         get_detector("yolo")
 
 
