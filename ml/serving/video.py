@@ -6,13 +6,19 @@ classifier) and the live tracker (`ml.serving.tracking.FaceTracker`). What is pa
 
 - Frames are decoded in a background thread (`ml.serving.video_files.iter_samples`) while the
   previous one is searched for faces: FFmpeg and OpenCV release the GIL, so the two overlap.
-- Detection: the whole frame is searched at the first sample, then again every
-  `full_detection_s` seconds of video and on the sample after a track was missed; on the samples
-  in between each known face is searched for only in a square region twice its size around its
-  last box, scaled to `REGION_SIDE` pixels. A search there costs a tenth of a full-frame one
-  (measured with Haar: 10 ms against 128 ms on a 640x480 frame), so a one-face clip costs about a
-  fifth of searching every frame; the price is that a face entering the picture is found up to
-  `full_detection_s` later. `full_detection_s=0` searches every frame whole.
+- Detection, for detectors whose cost grows with the image (Haar, MTCNN): the whole frame is
+  searched at the first sample, then again every `full_detection_s` seconds of video and on the
+  sample after a track was missed; on the samples in between each known face is searched for only
+  in a square region twice its size around where it should be, scaled to `REGION_SIDE` pixels.
+  With Haar a search there costs a tenth of a full-frame one (10 ms against 128 ms on a 640x480
+  frame), so a one-face clip costs about half as much as searching every frame; the price is
+  that a face entering the picture is found up to `full_detection_s` later. BlazeFace scales
+  whatever it is given to the same fixed input, so a region costs as much as the whole frame: it
+  searches every frame whole, as does `full_detection_s=0`.
+- Tracks are kept when seen in at least MIN_TRACK_FRAMES samples with at least one detection
+  scoring CONFIRM_SCORE: a detector's false hits are weak (BlazeFace follows a "face" on the test
+  astronaut's suit for a few samples at 0.6-0.7), and real faces are detected confidently at least
+  once.
 - Tracks are assigned from the boxes alone (`FaceTracker.assign`), so faces of many frames wait
   and are classified together, `batch_faces` at a time.
 - Each sample keeps its own probabilities (no smoothing): the stored timeline is what the model
@@ -49,10 +55,17 @@ DEFAULT_SAMPLE_FPS = 5.0
 MIN_SAMPLE_FPS, MAX_SAMPLE_FPS = 1.0, 30.0
 FULL_DETECTION_S = 1.0
 REGION_SCALE = 2.0  # the region searched around a known face, as a multiple of its side
-REGION_SIDE = 128  # pixels of that region's longer side once scaled (a face then spans about 64)
+REGION_SIDE = 128  # pixels of that region's longer side once scaled (a face then spans about 64: Haar's best)
 BATCH_FACES = 64
 REPORT_EVERY_S = 0.5
 TRACK_MEMORY_S = 1.0  # a track unseen this long ends (the tracker counts it in samples)
+# Between samples a walking face moves a good part of its width (more when a sample missed it), so boxes are linked
+# from a lower overlap than the live tracker's, where frames are closer together.
+TRACK_IOU = 0.15
+MIN_TRACK_FRAMES = 3
+CONFIRM_SCORE = 0.8
+# Detectors whose cost grows with the pixels searched: regional searches pay off only for them.
+REGIONAL_DETECTORS = frozenset({"haar", "mtcnn"})
 
 
 class VideoCancelled(Exception):
@@ -226,8 +239,8 @@ def analyse_video(source: Source, *, info: VideoInfo | None = None, model: str =
     started = time.perf_counter()
     info = info or probe_video(source, max_duration_s=max_duration_s)
     expected = info.expected_samples(sample_fps)
-    tracker = FaceTracker(max_missing=max(2, round(TRACK_MEMORY_S * sample_fps)))
-    detection = _Detection(face_detector, tracker, full_detection_s)
+    tracker = FaceTracker(iou_threshold=TRACK_IOU, max_missing=max(2, round(TRACK_MEMORY_S * sample_fps)))
+    detection = _Detection(face_detector, tracker, full_detection_s if detector in REGIONAL_DETECTORS else 0.0)
     tracks: dict[int, VideoTrack] = {}
     pending: list[_Pending] = []
     timings = {"detect": 0.0, "classify": 0.0}
@@ -270,5 +283,6 @@ def analyse_video(source: Source, *, info: VideoInfo | None = None, model: str =
     timings_ms = {name: round(value * 1000, 1) for name, value in timings.items()}
     timings_ms["total"] = round((time.perf_counter() - started) * 1000, 1)
     searches = {"full": detection.full_searches, "region": detection.region_searches}
-    return VideoResult(info, sample_fps, model, detector, done, sorted(tracks.values(), key=lambda tr: tr.id),
-                       timings_ms, searches)
+    kept = [track for track in sorted(tracks.values(), key=lambda tr: tr.id)
+            if track.frames >= min(MIN_TRACK_FRAMES, done) and max(b.score for b in track.boxes) >= CONFIRM_SCORE]
+    return VideoResult(info, sample_fps, model, detector, done, kept, timings_ms, searches)

@@ -34,9 +34,11 @@ def test_samples_are_taken_at_the_chosen_rate_and_never_twice():
     assert thirty[0].rgb.shape == (240, 320, 3) and thirty[0].rgb.dtype == np.uint8
 
 
+@pytest.mark.parametrize("detector", ["blazeface", "haar"])
 @pytest.mark.parametrize("container", ["mp4", "webm"])
-def test_one_walking_face_is_one_track(container):
-    result = analyse_video(io.BytesIO(walking_clip(container, seconds=3)), model="fast", sample_fps=5)
+def test_one_walking_face_is_one_track(container, detector):
+    result = analyse_video(io.BytesIO(walking_clip(container, seconds=3)), model="fast", detector=detector,
+                           sample_fps=5)
     assert result.frames_analysed == 15
     assert len(result.tracks) == 1, [(t.id, t.times) for t in result.tracks]
     track = result.tracks[0]
@@ -49,11 +51,25 @@ def test_one_walking_face_is_one_track(container):
     assert summary["frames"] == track.frames and summary["first_t"] <= summary["last_t"]
 
 
-def test_searching_every_frame_whole_finds_the_same_single_track():
-    result = analyse_video(io.BytesIO(walking_clip("mp4", seconds=3)), model="fast", sample_fps=5,
-                           full_detection_s=0)
-    assert result.searches == {"full": 15, "region": 0}
-    assert len(result.tracks) == 1
+def test_haar_searches_regions_between_whole_frames_and_blazeface_whole_frames_only():
+    clip = walking_clip("mp4", seconds=3)
+    regional = analyse_video(io.BytesIO(clip), model="fast", detector="haar", sample_fps=5)
+    assert regional.searches["full"] < 15 and regional.searches["region"] > 0
+    whole = analyse_video(io.BytesIO(clip), model="fast", detector="haar", sample_fps=5, full_detection_s=0)
+    assert whole.searches == {"full": 15, "region": 0} and len(whole.tracks) == 1
+    blazeface = analyse_video(io.BytesIO(clip), model="fast", detector="blazeface", sample_fps=5)
+    assert blazeface.searches == {"full": 15, "region": 0}
+
+
+def test_weak_short_lived_tracks_are_dropped(monkeypatch):
+    # Without the confirmation rule, BlazeFace's weak hits on the suit make a second track on this clip.
+    clip = walking_clip("mp4", seconds=3)
+    monkeypatch.setattr("ml.serving.video.CONFIRM_SCORE", 0.0)
+    loose = analyse_video(io.BytesIO(clip), model="fast", detector="blazeface", sample_fps=5)
+    monkeypatch.undo()
+    strict = analyse_video(io.BytesIO(clip), model="fast", detector="blazeface", sample_fps=5)
+    assert len(loose.tracks) > len(strict.tracks) == 1
+    assert max(b.score for t in loose.tracks[1:] for b in t.boxes) < 0.8
 
 
 def test_progress_is_reported_and_cancel_stops(monkeypatch):
