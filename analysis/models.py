@@ -1,4 +1,4 @@
-"""Stored analyses of uploaded photos and the faces found in them.
+"""Stored analyses of uploaded photos and the faces found in them; videos and their face tracks.
 
 Identifiers are random UUIDs, so URLs reveal nothing about other users' data or volumes.
 Face probabilities are one column per emotion, so statistics are plain SQL aggregates.
@@ -132,5 +132,110 @@ class LiveSession(models.Model):
 
     @property
     def emotion_shares(self) -> dict[str, float]:
+        total = sum(self.emotion_counts.values()) or 1
+        return {e: self.emotion_counts.get(e, 0) / total for e in EMOTIONS}
+
+
+def video_path(instance: Video, filename: str) -> str:
+    suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
+    return f"videos/{uuid.uuid4().hex}.{suffix}"
+
+
+def annotated_video_path(instance: Video, filename: str) -> str:
+    return f"videos/annotated/{uuid.uuid4().hex}.mp4"
+
+
+class Video(models.Model):
+    """An uploaded video file and the state of its analysis; the per-face results are its `tracks`."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+        CANCELLED = "cancelled", "Cancelled"
+
+    class Annotation(models.TextChoices):
+        NONE = "", "Not requested"
+        PENDING = "pending", "Pending"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    FINISHED = (Status.DONE, Status.FAILED, Status.CANCELLED)
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="videos")
+    file = models.FileField(upload_to=video_path, blank=True)
+    file_discarded = models.BooleanField(default=False, help_text="The owner chose not to keep files.")
+    original_name = models.CharField(max_length=255)
+    size_bytes = models.PositiveBigIntegerField(default=0)
+    container = models.CharField(max_length=10)
+    codec = models.CharField(max_length=16)
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    duration_s = models.FloatField()
+    source_fps = models.FloatField(null=True, blank=True)
+    sample_fps = models.FloatField()
+    model_name = models.CharField(max_length=64)
+    detector = models.CharField(max_length=16)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True)
+    error = models.TextField(blank=True)
+    cancel_requested = models.BooleanField(default=False)
+    progress = models.FloatField(default=0.0, help_text="Share of the sampled frames analysed, 0-1.")
+    frames_expected = models.PositiveIntegerField(default=0)
+    frames_analysed = models.PositiveIntegerField(default=0)
+    track_count = models.PositiveIntegerField(default=0)
+    top_emotion = models.CharField(max_length=10, choices=EMOTION_CHOICES, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    timings_ms = models.JSONField(default=dict, blank=True)
+    annotated = models.FileField(upload_to=annotated_video_path, blank=True)
+    annotated_status = models.CharField(max_length=10, choices=Annotation.choices, default="", blank=True)
+    annotated_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True, help_text="Last progress report of the worker.")
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["owner", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.original_name} ({self.status})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in self.FINISHED
+
+
+class VideoTrack(models.Model):
+    """One face followed through a video: its summary, and its timeline as one compact JSON document.
+
+    `timeline` holds parallel lists, one entry per sampled frame the face was found in:
+    `{"t": [seconds], "box": [[x, y, w, h]], "p": [[7 probabilities, EMOTIONS order]]}`. A track is
+    always read whole (the page's overlay, the API, the exports), so one row per track keeps a
+    10-minute video of 5 people at 30 samples a second at 5 rows instead of 90,000.
+    """
+
+    video = models.ForeignKey(Video, on_delete=models.CASCADE, related_name="tracks")
+    number = models.PositiveIntegerField(help_text="1, 2, ... in order of first appearance.")
+    frames = models.PositiveIntegerField()
+    first_t = models.FloatField()
+    last_t = models.FloatField()
+    emotion = models.CharField(max_length=10, choices=EMOTION_CHOICES, help_text="Most frequent top emotion.")
+    emotion_counts = models.JSONField(default=dict, help_text="Sampled frames per top emotion.")
+    mean_probabilities = models.JSONField(default=dict)
+    timeline = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["video", "number"]
+        constraints = [models.UniqueConstraint(fields=["video", "number"], name="one_track_per_number")]
+
+    def __str__(self) -> str:
+        return f"track {self.number} of {self.video_id}"
+
+    @property
+    def shares(self) -> dict[str, float]:
         total = sum(self.emotion_counts.values()) or 1
         return {e: self.emotion_counts.get(e, 0) / total for e in EMOTIONS}

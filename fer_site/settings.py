@@ -131,18 +131,27 @@ CELERY_ACCEPT_CONTENT = ["json"]
 # Uploads go to GPU hosts, live frames to low-latency workers: each queue has its own worker command (Procfile).
 CELERY_TASK_ROUTES = {
     "analysis.analyse_photo": {"queue": "gpu"},
+    "analysis.analyse_video": {"queue": "gpu"},
+    "analysis.annotate_video": {"queue": "gpu"},
     "analysis.live_frame": {"queue": "realtime"},
     "analysis.sweep": {"queue": "celery"},
 }
 # Per-task limits (prefork pool only: the threads/solo pools cannot enforce them). The soft limit lets the
 # analysis be marked failed with a reason; the hard limit kills a wedged child, whose task is then redelivered.
 FER_LIVE_SOFT_TIME_LIMIT = env.int("FER_LIVE_SOFT_TIME_LIMIT", default=10)
+# Videos: the analysis checks its own deadline between frames (every mode) and fails with a reason; the soft
+# limit is the backstop, the hard limit kills a wedged child. See docs/scaled.md.
+FER_VIDEO_TIME_LIMIT_S = env.int("FER_VIDEO_TIME_LIMIT_S", default=1800)
+_VIDEO_LIMITS = {"soft_time_limit": FER_VIDEO_TIME_LIMIT_S + 30, "time_limit": FER_VIDEO_TIME_LIMIT_S + 90}
 CELERY_TASK_ANNOTATIONS = {
     "analysis.live_frame": {"soft_time_limit": FER_LIVE_SOFT_TIME_LIMIT, "time_limit": FER_LIVE_SOFT_TIME_LIMIT + 5},
+    "analysis.analyse_video": _VIDEO_LIMITS,
+    "analysis.annotate_video": _VIDEO_LIMITS,
     "analysis.sweep": {"soft_time_limit": 60, "time_limit": 90},
 }
 # Redis redelivers a task whose worker vanished (kill -9, lost host) once it has been unacknowledged this long:
 # it must exceed the hard time limit, or a slow but healthy task would run twice.
+# (Video tasks run longer: a copy redelivered while its first worker still reports progress does nothing.)
 FER_BROKER_VISIBILITY_TIMEOUT = env.int("FER_BROKER_VISIBILITY_TIMEOUT", default=CELERY_TASK_TIME_LIMIT + 120)
 # Workers look for such tasks every FER_BROKER_RESTORE_INTERVAL_S (kombu scans only every Nth time by default,
 # which would add minutes; one small sorted-set query per interval is cheap).
@@ -244,6 +253,17 @@ FER_LIVE_REMOTE_TIMEOUT_S = env.float("FER_LIVE_REMOTE_TIMEOUT_S", default=5.0)
 # for more (only while other frames are still being decoded/detected). 1 turns batching off. See docs/scaled.md.
 FER_LIVE_BATCH_SIZE = env.int("FER_LIVE_BATCH_SIZE", default=32)
 FER_LIVE_BATCH_WAIT_MS = env.float("FER_LIVE_BATCH_WAIT_MS", default=10.0)
+# Videos: file size, length, pixels per frame. The sweep fails a running video without a progress report for
+# FER_VIDEO_STALE_SECONDS (its worker is gone and the broker's redelivery had its chance), and a video still
+# waiting in the queue after FER_VIDEO_QUEUE_TIMEOUT_S.
+FER_MAX_VIDEO_BYTES = env.int("FER_MAX_VIDEO_BYTES", default=200 * 1024 * 1024)
+FER_MAX_VIDEO_SECONDS = env.float("FER_MAX_VIDEO_SECONDS", default=600.0)
+FER_MAX_VIDEO_PIXELS = env.int("FER_MAX_VIDEO_PIXELS", default=3840 * 2160)
+FER_VIDEO_STALE_SECONDS = env.int("FER_VIDEO_STALE_SECONDS", default=600)
+# A running video with a progress report this recent belongs to a live worker: a redelivered copy of its task does
+# nothing. Reports come about twice a second once frames flow; loading a model on a busy machine may take a minute.
+FER_VIDEO_HEARTBEAT_TIMEOUT_S = env.int("FER_VIDEO_HEARTBEAT_TIMEOUT_S", default=120)
+FER_VIDEO_QUEUE_TIMEOUT_S = env.int("FER_VIDEO_QUEUE_TIMEOUT_S", default=6 * 3600)
 # Uploaded files above this are streamed to a temporary file instead of held in memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
@@ -322,7 +342,8 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "FER platform API",
     "DESCRIPTION": (
         "Facial expression recognition from code: upload photos, get every face with its box, emotion and "
-        "probabilities, list and delete your analyses, read your statistics and the models' figures.\n\n"
+        "probabilities, list and delete your analyses, upload videos and get every face's emotion over time, "
+        "read your statistics and the models' figures.\n\n"
         "Authenticate with `Authorization: Token <key>` (get a key from `POST /api/v1/auth/token/` or your "
         "profile page). Every error has the shape `{\"error\": {\"code\", \"message\", \"details\"}}`."
     ),
@@ -335,5 +356,6 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "SERVE_AUTHENTICATION": [],
-    "ENUM_NAME_OVERRIDES": {"EmotionEnum": "analysis.models.EMOTION_CHOICES"},
+    "ENUM_NAME_OVERRIDES": {"EmotionEnum": "analysis.models.EMOTION_CHOICES",
+                            "VideoStatusEnum": "analysis.models.Video.Status"},
 }

@@ -93,7 +93,7 @@ def test_sweep_fails_stale_analyses_and_discards_unkept_photos(make_user, settin
     with django_capture_on_commit_callbacks(execute=True):
         result = services.analysis_sweep()
 
-    assert result == {"failed_stale": 2, "photos_discarded": 1}
+    assert result == {"failed_stale": 2, "photos_discarded": 1, "videos_failed_stale": 0, "videos_discarded": 0}
     for analysis in (stuck_pending, stuck_running):
         analysis.refresh_from_db()
         assert analysis.status == Analysis.Status.FAILED and "did not finish in time" in analysis.error

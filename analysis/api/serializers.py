@@ -223,9 +223,20 @@ class StatsOverTimeSerializer(serializers.Serializer):
     totals = serializers.ListField(child=serializers.IntegerField())
 
 
+class StatsVideosSerializer(serializers.Serializer):
+    videos = serializers.IntegerField(help_text="Videos uploaded in the range.")
+    done = serializers.IntegerField()
+    minutes = serializers.FloatField(help_text="Length of the done videos.")
+    faces = serializers.IntegerField(help_text="Faces followed (tracks) in the done videos.")
+    frames = serializers.IntegerField(help_text="Faces in analysed frames, summed over tracks.")
+    per_emotion = serializers.DictField(child=serializers.IntegerField(),
+                                        help_text="Faces in analysed frames per top emotion.")
+
+
 class StatsSerializer(serializers.Serializer):
     range = StatsRangeSerializer()
     headline = StatsHeadlineSerializer()
     per_emotion = StatsEmotionSerializer(many=True)
     per_model = StatsModelSerializer(many=True)
     over_time = StatsOverTimeSerializer()
+    videos = StatsVideosSerializer()

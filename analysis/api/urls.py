@@ -7,7 +7,7 @@ or session) and answers 401 in its error shape instead of redirecting to a page.
 from django.contrib.auth.decorators import login_not_required
 from django.urls import path
 
-from analysis.api.views import analyses, catalogue, stats
+from analysis.api.views import analyses, catalogue, stats, videos
 
 urlpatterns = [
     path("analyses/", login_not_required(analyses.AnalysisListCreateView.as_view()), name="analysis-list"),
@@ -18,6 +18,9 @@ urlpatterns = [
          name="analysis-photo"),
     path("analyses/<uuid:analysis_id>/annotated/", login_not_required(analyses.AnalysisAnnotatedView.as_view()),
          name="analysis-annotated"),
+    path("videos/", login_not_required(videos.VideoListCreateView.as_view()), name="video-list"),
+    path("videos/<uuid:video_id>/", login_not_required(videos.VideoDetailView.as_view()), name="video-detail"),
+    path("videos/<uuid:video_id>/cancel/", login_not_required(videos.VideoCancelView.as_view()), name="video-cancel"),
     path("stats/", login_not_required(stats.StatsView.as_view()), name="stats"),
     path("models/", login_not_required(catalogue.ModelListView.as_view()), name="models"),
 ]

@@ -6,8 +6,10 @@
 - `celery` (scaled): sends it to a broker queue (`gpu` for photos, `realtime` for live frames;
   routes in `CELERY_TASK_ROUTES`).
 
-Three entry points: `submit` (a stored photo), `wait` (inside `submit`, for the API's
-`wait=true`) and `LivePredictor.predict` (a live frame). When the broker, Redis or the database
+Entry points: `submit` (a stored photo), `wait` (inside `submit`, for the API's `wait=true`),
+`LivePredictor.predict` (a live frame), `submit_video` and `submit_annotation` (a stored video and
+its annotated MP4: `gpu` queue with Celery; in-process, a pool of their own, one thread, so a long
+video never holds up photos). When the broker, Redis or the database
 cannot be reached, each of them answers the same `ServiceBusy` (HTTP 503 `busy`, socket error
 `busy`); a photo that could not be queued is deleted first, so nothing waits for a task that was
 never sent.
@@ -24,8 +26,8 @@ from concurrent.futures import ThreadPoolExecutor
 from django.conf import settings
 from django.db import OperationalError, close_old_connections, connection, transaction
 
-from analysis.core import services
-from analysis.models import Analysis
+from analysis.core import services, video_services
+from analysis.models import Analysis, Video
 from fer_site.errors import ServiceError, sentence
 from ml.serving.images import ImageDecodeError
 from ml.serving.pipeline import ImageResult
@@ -170,6 +172,54 @@ def _wait(analysis_id, timeout: float) -> None:
             connection.close()
         time.sleep(min(delay, max(0.0, deadline - time.monotonic())))
         delay = min(delay * 1.5, 0.25)
+
+
+# --- Videos ---------------------------------------------------------------------------------------
+
+_video_pool: ThreadPoolExecutor | None = None
+_VIDEO_WORK = {"analyse_video": video_services.video_process, "annotate_video": video_services.video_annotate_process}
+
+
+def submit_video(video: Video) -> None:
+    """Start a stored video's analysis after commit; `ServiceBusy` (video deleted) when it cannot be queued."""
+    transaction.on_commit(lambda: _start_video_work("analyse_video", video.id,
+                                                    on_busy=lambda: video_services.video_discard(video=video)))
+
+
+def submit_annotation(video: Video) -> None:
+    """Start making the annotated MP4 after commit; `ServiceBusy` (request undone) when it cannot be queued."""
+    transaction.on_commit(lambda: _start_video_work(
+        "annotate_video", video.id, on_busy=lambda: video_services.video_annotate_discard(video=video)))
+
+
+def _start_video_work(name: str, video_id, *, on_busy) -> None:
+    global _video_pool
+    mode = settings.FER_TASK_MODE
+    if mode == "eager":
+        _VIDEO_WORK[name](video_id=video_id)
+    elif mode == "thread":
+        if _video_pool is None:
+            _video_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="video")
+        _video_pool.submit(_run_video_in_thread, name, video_id)
+    else:
+        from analysis.core import tasks
+
+        try:
+            getattr(tasks, name).apply_async(args=[str(video_id)])
+        except unavailable_errors() as exc:
+            logger.warning("could not queue %s of video %s: %s", name, video_id, exc)
+            on_busy()
+            raise ServiceBusy() from exc
+
+
+def _run_video_in_thread(name: str, video_id) -> None:
+    close_old_connections()
+    try:
+        _VIDEO_WORK[name](video_id=video_id)
+    except Exception:
+        logger.exception("in-process %s of video %s crashed", name, video_id)
+    finally:
+        close_old_connections()
 
 
 # --- Live frames ----------------------------------------------------------------------------------

@@ -38,13 +38,13 @@ def file_name(upload: UploadedFile) -> str:
     return (upload.name or "upload").rsplit("/", 1)[-1][:255]
 
 
-def _human(n: int) -> str:
+def human_size(n: int) -> str:
     return f"{n / 1024 / 1024:.0f} MB" if n >= 1024 * 1024 else f"{n / 1024:.0f} kB"
 
 
 def _too_large(size: int | None, limit: int) -> InvalidUpload:
     actual = f" ({size / 1024 / 1024:.1f} MB)" if size else ""
-    return InvalidUpload(f"The file{actual} is over the {_human(limit)} limit.", code="image_too_large", status=413)
+    return InvalidUpload(f"The file{actual} is over the {human_size(limit)} limit.", code="image_too_large", status=413)
 
 
 def check_image(upload: UploadedFile) -> CheckedImage:

@@ -11,7 +11,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import User
-from analysis.models import Analysis, Face, LiveSession
+from analysis.models import Analysis, Face, LiveSession, Video
 
 
 def analysis_list(*, owner: User) -> QuerySet[Analysis]:
@@ -92,4 +92,6 @@ def owner_data_counts(*, owner: User) -> dict[str, int]:
         "photos": analyses.exclude(photo="").count(),
         "pending": analyses.filter(status__in=[Analysis.Status.PENDING, Analysis.Status.RUNNING]).count(),
         "live_sessions": live_session_list(owner=owner).count(),
+        "videos": Video.objects.filter(owner=owner).count(),
+        "videos_stored": Video.objects.filter(owner=owner).exclude(file="").count(),
     }

@@ -226,15 +226,19 @@ def user_keep_photos_set(*, user: User, keep: bool) -> User:
 
 
 def user_data_delete(*, user: User) -> dict[str, int]:
-    """Delete every analysis, face, file and live session of the user; returns how many of each went:
-    {"analyses", "faces", "photos", "live_sessions"} (photos: stored originals, their thumbnails with them)."""
+    """Delete every analysis, face, file, live session and video of the user; returns how many of each went:
+    {"analyses", "faces", "photos", "live_sessions", "videos"} (photos: stored originals, their thumbnails
+    with them)."""
+    from analysis.core.video_services import videos_delete_all
+
     with transaction.atomic():
         analyses = list(Analysis.objects.filter(owner=user))
         _delete_files(analyses)
         _, per_model = Analysis.objects.filter(owner=user).delete()
         sessions, _ = LiveSession.objects.filter(owner=user).delete()
+        videos = videos_delete_all(owner=user)
     return {"analyses": len(analyses), "faces": per_model.get(Face._meta.label, 0),
-            "photos": sum(1 for a in analyses if a.photo), "live_sessions": sessions}
+            "photos": sum(1 for a in analyses if a.photo), "live_sessions": sessions, "videos": videos}
 
 
 def live_session_save(*, owner: User, summary: dict) -> LiveSession | None:
@@ -280,6 +284,9 @@ def analysis_sweep() -> dict[str, int]:
 
     Analyses pending or running past `FER_ANALYSIS_TIMEOUT_SECONDS` (worker gone for good, task
     lost with the broker) end as failed with a reason; photos that their owner chose not to keep
-    and that are still stored are deleted.
+    and that are still stored are deleted; the same for videos (`analysis.core.video_services`).
     """
-    return {"failed_stale": analysis_fail_stale(), "photos_discarded": analysis_discard_unkept_photos()}
+    from analysis.core.video_services import videos_discard_unkept, videos_fail_stale
+
+    return {"failed_stale": analysis_fail_stale(), "photos_discarded": analysis_discard_unkept_photos(),
+            "videos_failed_stale": videos_fail_stale(), "videos_discarded": videos_discard_unkept()}

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import Avg, Count, Max, Min, Q, QuerySet
+from django.db.models import Avg, Count, Max, Min, Q, QuerySet, Sum
 from django.db.models.functions import TruncDay, TruncWeek
 from django.utils import timezone
 
@@ -192,6 +192,28 @@ def live_summary(*, owner: User, date_range: DateRange) -> dict:
             "detections": sum(per_emotion.values()), "per_emotion": per_emotion}
 
 
+def video_summary(*, owner: User, date_range: DateRange) -> dict:
+    """Videos uploaded in the range: count, minutes of done videos, faces followed, and sampled frames per
+    top emotion summed over their tracks (stored per track, like live sessions' counts)."""
+    from analysis.models import Video, VideoTrack
+
+    videos = Video.objects.filter(owner=owner)
+    if date_range.start:
+        videos = videos.filter(created_at__date__gte=date_range.start)
+    if date_range.end:
+        videos = videos.filter(created_at__date__lte=date_range.end)
+    done = videos.filter(status=Video.Status.DONE)
+    per_emotion = dict.fromkeys(EMOTIONS, 0)
+    for counts in VideoTrack.objects.filter(video__in=done).values_list("emotion_counts", flat=True):
+        for emotion, n in counts.items():
+            if emotion in per_emotion:
+                per_emotion[emotion] += n
+    seconds = done.aggregate(seconds=Sum("duration_s"))["seconds"] or 0.0
+    return {"videos": videos.count(), "done": done.count(), "minutes": round(seconds / 60, 1),
+            "faces": VideoTrack.objects.filter(video__in=done).count(),
+            "frames": sum(per_emotion.values()), "per_emotion": per_emotion}
+
+
 @dataclass
 class StatisticsReport:
     """Everything the statistics page and the API's `stats/` show for one range."""
@@ -202,6 +224,7 @@ class StatisticsReport:
     per_model: list[dict]
     over_time: TimeSeries
     live: dict
+    videos: dict
 
 
 def report(*, owner: User, date_range: DateRange, group: str | None = None) -> StatisticsReport:
@@ -215,4 +238,5 @@ def report(*, owner: User, date_range: DateRange, group: str | None = None) -> S
         over_time=emotions_over_time(owner=owner, date_range=date_range,
                                      group=resolve_group(group, date_range, first, last)),
         live=live_summary(owner=owner, date_range=date_range),
+        videos=video_summary(owner=owner, date_range=date_range),
     )

@@ -1,7 +1,7 @@
 """Celery tasks: thin wrappers that fetch by id and call a service.
 
-Queues come from `CELERY_TASK_ROUTES` (analyse_photo -> gpu, live_frame -> realtime, sweep ->
-celery) and time limits from the settings (see docs/scaled.md).
+Queues come from `CELERY_TASK_ROUTES` (analyse_photo, analyse_video, annotate_video -> gpu, live_frame ->
+realtime, sweep -> celery) and time limits from the settings (see docs/scaled.md).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from channels.layers import get_channel_layer
 
-from analysis.core import services
+from analysis.core import services, video_services
 from fer_site.errors import sentence
 
 
@@ -44,6 +44,22 @@ def live_frame(channel_name: str, frame_b64: str, model: str) -> None:
     except SoftTimeLimitExceeded:
         answer = {"ok": False, "code": "busy", "message": "The frame took too long to analyse; it was skipped."}
     async_to_sync(get_channel_layer().send)(channel_name, {"type": "live.result", **answer})
+
+
+@shared_task(name="analysis.analyse_video", acks_late=True, ignore_result=True)
+def analyse_video(video_id: str) -> str | None:
+    """A redelivered task (its worker died) starts the video over; a finished video is left alone."""
+    try:
+        video = video_services.video_process(video_id=video_id)
+    except SoftTimeLimitExceeded:
+        video = video_services.video_fail_unfinished(video_id=video_id, reason=video_services.time_limit_reason())
+    return video.status if video else None
+
+
+@shared_task(name="analysis.annotate_video", acks_late=True, ignore_result=True)
+def annotate_video(video_id: str) -> str | None:
+    video = video_services.video_annotate_process(video_id=video_id)
+    return video.annotated_status if video else None
 
 
 @shared_task(name="analysis.sweep", ignore_result=True)

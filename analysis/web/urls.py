@@ -1,6 +1,6 @@
 from django.urls import path
 
-from analysis.web.views import api_page, history, live, photos, privacy, statistics
+from analysis.web.views import api_page, history, live, photos, privacy, statistics, videos
 
 app_name = "analysis"
 
@@ -18,6 +18,18 @@ urlpatterns = [
     path("live/", live.LiveView.as_view(), name="live"),
     path("live/sessions/<uuid:session_id>/", live.LiveSessionView.as_view(), name="live_session"),
     path("live/sessions/<uuid:session_id>/delete/", live.delete_session, name="live_session_delete"),
+    # Video files (views/videos.py)
+    path("videos/", videos.VideosView.as_view(), name="videos"),
+    path("videos/status/", videos.status, name="video_status"),
+    path("videos/<uuid:video_id>/", videos.VideoDetailView.as_view(), name="video_detail"),
+    path("videos/<uuid:video_id>/file/", videos.video_file, name="video_file"),
+    path("videos/<uuid:video_id>/frames.json", videos.frames, name="video_frames"),
+    path("videos/<uuid:video_id>/cancel/", videos.cancel, name="video_cancel"),
+    path("videos/<uuid:video_id>/delete/", videos.delete, name="video_delete"),
+    path("videos/<uuid:video_id>/annotate/", videos.annotate, name="video_annotate"),
+    path("videos/<uuid:video_id>/annotated.mp4", videos.annotated, name="video_annotated"),
+    path("videos/<uuid:video_id>/faces.csv", videos.export_csv, name="video_export_csv"),
+    path("videos/<uuid:video_id>/faces.json", videos.export_json, name="video_export_json"),
     # History, statistics, exports, privacy
     path("history/", history.HistoryView.as_view(), name="history"),
     path("history/delete/", history.delete_many, name="delete_many"),

@@ -3,12 +3,16 @@
 A face in a new frame takes the id of the track whose last box overlaps it most (IoU above a
 threshold, greedy, best pairs first); unmatched faces start new tracks; tracks unseen for
 `max_missing` frames end. Each track averages its last `window` probability vectors.
+
+A track also keeps its velocity (the smoothed shift of its box centre per frame), and is matched
+where it should be now rather than where it was last seen: a face that moves while the detector
+misses it for a frame or two (a walking person in a sampled video) keeps its id.
 """
 
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -22,9 +26,23 @@ class Track:
     box: Box
     history: deque = field(default_factory=deque)
     missing: int = 0
+    velocity: tuple[float, float] = (0.0, 0.0)  # pixels per frame
 
     def smoothed(self) -> np.ndarray:
         return np.mean(np.stack(self.history), axis=0)
+
+    def predicted(self) -> Box:
+        """Where the box should be in the coming frame, moving on at its velocity."""
+        steps = self.missing + 1
+        dx, dy = self.velocity
+        return replace(self.box, x=round(self.box.x + dx * steps), y=round(self.box.y + dy * steps))
+
+    def move_to(self, box: Box) -> None:
+        steps = self.missing + 1
+        shift = ((box.x + box.w / 2 - self.box.x - self.box.w / 2) / steps,
+                 (box.y + box.h / 2 - self.box.y - self.box.h / 2) / steps)
+        self.velocity = (0.5 * self.velocity[0] + 0.5 * shift[0], 0.5 * self.velocity[1] + 0.5 * shift[1])
+        self.box, self.missing = box, 0
 
 
 class FaceTracker:
@@ -33,11 +51,13 @@ class FaceTracker:
         self.tracks: list[Track] = []
         self._next_id = 1
 
-    def update(self, faces: list[FaceResult]) -> list[FaceResult]:
-        """The same faces with their track ids and smoothed probabilities filled in."""
-        boxes = [face.box for face in faces]
+    def assign(self, boxes: list[Box]) -> list[Track]:
+        """The track of each box: matched to a track's last box, or a new track; unmatched tracks age.
+
+        Needs no probabilities, so a video can link faces across frames before they are classified.
+        """
         pairs = sorted(
-            ((box.iou(track.box), i, j) for i, box in enumerate(boxes) for j, track in enumerate(self.tracks)),
+            ((box.iou(track.predicted()), i, j) for i, box in enumerate(boxes) for j, track in enumerate(self.tracks)),
             reverse=True,
         )
         matched: dict[int, Track] = {}
@@ -53,14 +73,22 @@ class FaceTracker:
             if j not in used:
                 track.missing += 1
         self.tracks = [t for j, t in enumerate(self.tracks) if j in used or t.missing <= self.max_missing]
-        tracked = []
-        for i, (box, face) in enumerate(zip(boxes, faces, strict=True)):
+        assigned = []
+        for i, box in enumerate(boxes):
             track = matched.get(i)
             if track is None:
                 track = Track(self._next_id, box, deque(maxlen=self.window))
                 self._next_id += 1
                 self.tracks.append(track)
-            track.box, track.missing = box, 0
+            else:
+                track.move_to(box)
+            assigned.append(track)
+        return assigned
+
+    def update(self, faces: list[FaceResult]) -> list[FaceResult]:
+        """The same faces with their track ids and smoothed probabilities filled in."""
+        tracked = []
+        for track, face in zip(self.assign([face.box for face in faces]), faces, strict=True):
             track.history.append(np.asarray(face.probabilities, dtype=np.float32))
             tracked.append(face.tracked(track.id, track.smoothed()))
         return tracked

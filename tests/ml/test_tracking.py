@@ -46,3 +46,16 @@ def test_tracks_end_after_missing_frames():
         tracker.update([])
     again = tracker.update(faces([Box(0, 0, 100, 100)], [probs(3)]))
     assert again[0].track_id == 2
+
+
+def test_a_moving_face_missed_for_two_frames_keeps_its_id():
+    # 20 px a frame to the right: after two misses the last box and the new one barely overlap (IoU < 0.3),
+    # but where the track's velocity says it should be, they do.
+    tracker = FaceTracker()
+    ids = [tracker.update(faces([Box(20 * i, 0, 60, 60)], [probs(3)]))[0].track_id for i in range(3)]
+    tracker.update([])
+    tracker.update([])
+    later = Box(20 * 5, 0, 60, 60)
+    assert later.iou(Box(40, 0, 60, 60)) < 0.3
+    assert ids == [1, 1, 1]
+    assert tracker.update(faces([later], [probs(3)]))[0].track_id == 1

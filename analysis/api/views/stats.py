@@ -38,5 +38,6 @@ class StatsView(APIView):
             "per_model": report.per_model,
             "over_time": {"group": over_time.group, "periods": over_time.periods, "series": over_time.series,
                           "totals": over_time.totals},
+            "videos": report.videos,
         }
         return Response(s.StatsSerializer(data).data)

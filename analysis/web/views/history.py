@@ -15,12 +15,13 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 from django.views.generic import TemplateView
 
-from analysis.core import selectors, services
+from analysis.core import selectors, services, video_selectors
 from analysis.web.forms import HistoryFilterForm, local_day_bounds
 from analysis.web.templatetags import plural
 
 PAGE_SIZE = 20
 LIVE_SESSIONS_SHOWN = 10
+VIDEOS_SHOWN = 10
 MAX_DELETE_IDS = 500
 
 
@@ -44,8 +45,9 @@ class HistoryView(TemplateView):
             "page_obj": page,
             "analyses": page.object_list,
             "has_any": bool(page.paginator.count) or selectors.analysis_list(owner=owner).exists()
-            or selectors.live_session_list(owner=owner).exists(),
+            or selectors.live_session_list(owner=owner).exists() or video_selectors.video_list(owner=owner).exists(),
             "live_sessions": selectors.live_session_list(owner=owner)[:LIVE_SESSIONS_SHOWN],
+            "videos": video_selectors.video_list(owner=owner)[:VIDEOS_SHOWN],
         }
 
 

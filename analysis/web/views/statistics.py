@@ -39,9 +39,18 @@ class StatisticsView(TemplateView):
             "group": over_time.group,
             "emotions": EMOTIONS,
             "has_faces": head["faces"] > 0,
-            "has_any": head["analyses"] > 0 or live["sessions"] > 0,
+            "has_any": head["analyses"] > 0 or live["sessions"] > 0 or stats.videos["videos"] > 0,
             "live": live,
+            "videos": stats.videos,
         }
+        if stats.videos["frames"]:
+            context["video_chart"] = charts.bar_chart(
+                chart_id="chart-videos",
+                title="Videos: sampled faces per emotion",
+                description="Faces in the analysed frames of your videos per top expression, "
+                f"{date_range.describe()}.",
+                bars=[charts.Bar(e.capitalize(), stats.videos["per_emotion"][e], colour(e)) for e in EMOTIONS],
+            )
         if live["detections"]:
             context["live_chart"] = charts.bar_chart(
                 chart_id="chart-live",
