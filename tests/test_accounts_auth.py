@@ -57,7 +57,7 @@ def test_nav_shows_account_menu_when_signed_in(client, user):
 
     html = client.get(reverse("analysis:analyze")).content.decode()
 
-    for label in ("Analyze", "History", "Statistics", "Live", "API", "Profile", "Change password", "Sign out"):
+    for label in ("Analyse", "History", "Statistics", "Live", "API", "Profile", "Change password", "Sign out"):
         assert label in html
     assert f'action="{LOGOUT}"' in html
 

@@ -162,7 +162,9 @@ def equalize(images):
     levels = ops.cast(ops.clip(ops.floor(images + 0.5), 0, 255), "int32")
     flat = ops.reshape(levels, (-1, pixels))
     offsets = ops.reshape(ops.arange(n, dtype="int32") * 256, (-1, 1))
-    hist = ops.reshape(ops.bincount(ops.reshape(flat + offsets, (-1,)), minlength=n * 256), (-1, 256))
+    # A histogram per face as one segment sum (bincount needs a concrete input under JAX's jit).
+    bins = ops.reshape(flat + offsets, (-1,))
+    hist = ops.reshape(ops.segment_sum(ops.ones_like(bins, dtype="float32"), bins, num_segments=n * 256), (-1, 256))
     cdf = ops.cast(ops.cumsum(hist, axis=1), "float32")
     first = ops.min(ops.where(hist > 0, cdf, float(pixels)), axis=1, keepdims=True)
     lut = ops.clip(ops.floor((cdf - first) * 255.0 / ops.maximum(float(pixels) - first, 1.0) + 0.5), 0.0, 255.0)

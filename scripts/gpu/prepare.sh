@@ -13,7 +13,12 @@ python3 -m pip download -q --no-deps --only-binary=:all: --python-version 3.12 -
   --platform manylinux_2_28_x86_64 --platform manylinux_2_27_x86_64 --platform manylinux_2_17_x86_64 \
   --platform manylinux2014_x86_64 -d .whl keras==3.15.1 namex==0.1.0 optree==0.20.0
 cp -f "${FER2013_ARRAYS:-../shared/datasets/fer2013/fer2013_training_arrays.npz.xz}" .data/
+# FER+ votes for the same rows (soft targets; ml.training.labels). Data: never committed, only carried.
+cp -f "${FERPLUS_VOTES:-../shared/datasets/ferplus/ferplus_votes.csv}" .data/
 du -sh .whl .data
+# The tree that travels is capped at 64 MiB: the committed weights of the big models must wait aside.
+tracked_mib=$(git ls-files -z | xargs -0 du -ck 2>/dev/null | tail -n1 | awk '{print int($1/1024)}')
+echo "Tracked files: ${tracked_mib} MiB (+ .whl and .data carried)"
 if [ -d ml/models/vgg16 ] || [ -d ml/models/resnet50 ]; then
   echo "Before the device call: mkdir -p .aside && mv ml/models/vgg16 ml/models/resnet50 .aside/"
   echo "After it:               mv .aside/vgg16 .aside/resnet50 ml/models/"

@@ -8,7 +8,9 @@
 # ResNet50 in float16 (47 MB) is over it, so ResNet50 travels as int8 (24 MB).
 # Optional environment: EPOCHS (default 400; the schedule follows the time budget when it is
 # shorter), BATCH (128), LR (0.01), OPTIMIZER (sgd), WORKERS (threads per run; default splits
-# the cores), INIT (a models folder holding <arch>/ to continue from), EXTRA (more ml.train flags).
+# the cores), INIT (a models folder holding <arch>/ to continue from), LABELS (the target flags;
+# default: FER+ soft targets from .data/ferplus_votes.csv and the photometric augmentation, on the
+# device), EXTRA (more ml.train flags).
 # Writes under $OUT/<arch>/: card.json (with validation accuracy of the compact weights and GPU
 # throughput), training_log.json and the weight parts; nothing else, to stay within 8 files.
 # Rehearse here first: DEVICE_REHEARSAL=1 (see docs/gpu.md).
@@ -34,6 +36,9 @@ count=$(wc -w <<< "$specs")
 workers="${WORKERS:-$(( $(nproc) / count - 1 ))}"
 [ "$workers" -ge 2 ] || workers=2
 flags=(--no-checkpoints --no-progress-bar)
+# FER+ votes as soft targets (half the target), no label smoothing on top of soft targets, and the
+# augmentation (affine, contrast, blur, noise, erasing, re-equalisation) inside the compiled step.
+labels="${LABELS:---ferplus .data/ferplus_votes.csv --ferplus-weight 0.5 --label-smoothing 0 --robust --augment-on-device}"
 if [ -n "${DEVICE_REHEARSAL:-}" ]; then flags+=(--limit "${REHEARSAL_LIMIT:-2000}"); else flags+=(--mixed-precision); fi
 
 declare -A pid_of
@@ -43,7 +48,7 @@ for spec in $specs; do
   [ -n "${INIT:-}" ] && init=(--init-weights "$INIT/$arch")
   "$PY" -m ml.train --arch "$arch" --data "$data" --usage "" --out "$run_dir/$arch" \
     --epochs "${EPOCHS:-400}" --budget-minutes "$minutes" --optimizer "${OPTIMIZER:-sgd}" --lr "${LR:-0.01}" \
-    --weight-decay 5e-4 --batch-size "${BATCH:-128}" --workers "$workers" "${flags[@]}" "${init[@]}" ${EXTRA:-} \
+    --weight-decay 5e-4 --batch-size "${BATCH:-128}" --workers "$workers" "${flags[@]}" "${init[@]}" $labels ${EXTRA:-} \
     > "$run_dir/$arch.log" 2>&1 &
   pid_of[$arch]=$!
   echo "started $arch (pid $!, $workers augmentation threads)"
