@@ -15,6 +15,7 @@ import logging
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation, TooManyFilesSent
 from django.http import Http404, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
@@ -52,6 +53,7 @@ ERROR_CODES: dict[str, tuple[int, str]] = {
     "unsupported_media_type": (415, "The request's Content-Type is not accepted by this endpoint."),
     "locked_out": (429, "Too many failed sign-ins for this username from this address; wait and retry."),
     "throttled": (429, "Too many requests; retry after `Retry-After` seconds."),
+    "server_error": (500, "A fault on the server (a bug); it is logged. Retry later or report it."),
     "busy": (503, "The analysis service (task queue) is unreachable for a moment; nothing was stored. Retry after "
                   "`Retry-After` seconds."),
 }
@@ -149,6 +151,7 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
     return error_response(code, message, status_code=status_code, details=details, headers=headers)
 
 
+@csrf_exempt  # it changes nothing: DELETE or POST on an unknown path is a 404 too, not a CSRF page
 def api_not_found(request, unmatched: str = "") -> JsonResponse:
-    """Unknown paths under /api/v1/ answer in the API's error shape too."""
+    """Unknown paths under /api/v1/ answer in the API's error shape too, whatever the method."""
     return JsonResponse(error_body("not_found", f"No API endpoint at {request.path}."), status=404)
