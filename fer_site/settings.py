@@ -245,6 +245,9 @@ FER_ANALYSIS_MAX_ATTEMPTS = env.int("FER_ANALYSIS_MAX_ATTEMPTS", default=3)
 FER_TEST_TASK_DELAY_S = env.float("FER_TEST_TASK_DELAY_S", default=0.0)
 # Live webcam frames: size and rate per socket; how long to wait for a realtime worker (scaled).
 FER_LIVE_MAX_FRAME_BYTES = env.int("FER_LIVE_MAX_FRAME_BYTES", default=1_000_000)
+# The WebSocket layer's own limit (daphne, set by fer_site.serve): between the two the consumer answers
+# frame_too_large and keeps the socket; above it the socket is closed with code 1009 (message too big).
+FER_LIVE_MAX_MESSAGE_BYTES = env.int("FER_LIVE_MAX_MESSAGE_BYTES", default=8 * FER_LIVE_MAX_FRAME_BYTES)
 FER_LIVE_MAX_FPS = env.int("FER_LIVE_MAX_FPS", default=30)
 FER_LIVE_MAX_FRAME_PIXELS = env.int("FER_LIVE_MAX_FRAME_PIXELS", default=4_000_000)
 FER_LIVE_REMOTE_TIMEOUT_S = env.float("FER_LIVE_REMOTE_TIMEOUT_S", default=5.0)
@@ -310,7 +313,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": [
         "rest_framework.parsers.JSONParser",
         "rest_framework.parsers.FormParser",
-        "rest_framework.parsers.MultiPartParser",
+        "fer_site.api.parsers.MultiPartParser",  # DRF's, with a clear parse_error for a malformed body
     ],
     "DEFAULT_THROTTLE_CLASSES": [
         "fer_site.api.throttles.UserRateThrottle",

@@ -156,3 +156,12 @@ def test_500_and_503_pages_render_without_a_request_or_database():
     for name, text in (("500.html", "Something went wrong"), ("503.html", "unavailable for a moment")):
         html = loader.get_template(name).render()
         assert text in html and "/static/" not in html  # self-contained: no stylesheet to fetch
+
+
+def test_malformed_upload_to_the_page_is_the_branded_400(client, user):
+    client.force_login(user)
+
+    response = client.generic("POST", reverse("analysis:analyze"), b"--X\r\nnot multipart at all",
+                              content_type="multipart/form-data")  # no boundary
+
+    assert_branded(response, 400, "The request could not be understood")

@@ -12,6 +12,7 @@ from accounts import api_tokens
 from accounts.api import examples
 from accounts.api import serializers as s
 from fer_site.api.errors import APIError
+from fer_site.api.parsers import MultiPartParser
 from fer_site.api.schema import ERRORS_COMMON, NOT_FOUND_RESPONSE, THROTTLED, VALIDATION_ERROR, ErrorSerializer
 
 
@@ -20,7 +21,7 @@ class TokenObtainView(APIView):
 
     authentication_classes: list = []
     permission_classes = [permissions.AllowAny]
-    parser_classes = [parsers.JSONParser, parsers.FormParser, parsers.MultiPartParser]
+    parser_classes = [parsers.JSONParser, parsers.FormParser, MultiPartParser]
 
     @extend_schema(
         operation_id="auth_token_create",

@@ -300,3 +300,15 @@ def test_wait_can_be_given_in_the_query_string(api):
     assert response.status_code == 201 and response.json()["face_count"] == 1
     assert_error(api.post(f"{LIST}?timeout=-1", {"image": upload("a.jpg", face_photo())}, format="multipart"),
                  400, "validation_error")
+
+
+@pytest.mark.parametrize("content_type, body", [
+    ("multipart/form-data", b'--X\r\nContent-Disposition: form-data; name="a"\r\n\r\n1\r\n--X--\r\n'),
+    ("multipart/form-data; boundary=X", b'--X\r\nContent-Disposition: form-data; name="image"; filename="a.jpg"\r\n'
+     + b"A" * 5000),
+])
+def test_malformed_multipart_is_a_clear_parse_error(api, content_type, body):
+    error = assert_error(api.generic("POST", LIST, body, content_type=content_type), 400, "parse_error")
+
+    assert "not valid multipart/form-data" in error["message"] and "header size" not in error["message"]
+    assert error["details"]["reason"]

@@ -145,7 +145,7 @@ def start_web(env: dict[str, str], tmp: Path, timeout: float = 120, healthy_stat
     """daphne on a free port, returned once `/healthz/` answers `healthy_status` (503: the database is meant to be
     down) (stopped again if it never does)."""
     port = free_port()
-    web = Process([str(BIN / "daphne"), "-b", "127.0.0.1", "-p", str(port), "fer_site.asgi:application"],
+    web = Process([sys.executable, "-m", "fer_site.serve", "-b", "127.0.0.1", "-p", str(port)],
                   env=env, log=tmp / "web.log")
 
     def healthy() -> bool:

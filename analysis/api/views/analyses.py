@@ -18,6 +18,7 @@ from analysis.core import downloads, selectors, services
 from analysis.core.uploads import MAX_FILES_PER_REQUEST, UploadOutcome, upload_photos
 from analysis.models import Analysis
 from fer_site.api.errors import APIError, error_body
+from fer_site.api.parsers import MultiPartParser
 from fer_site.api.schema import BAD_PARAMS, ERRORS_COMMON, NOT_FOUND, NOT_FOUND_RESPONSE, ErrorSerializer
 
 
@@ -66,7 +67,7 @@ def _status_of(outcome: UploadOutcome, waited: bool) -> int:
 class AnalysisListCreateView(generics.GenericAPIView):
     serializer_class = s.AnalysisSerializer
     pagination_class = AnalysisCursorPagination
-    parser_classes = [parsers.MultiPartParser, parsers.FormParser]
+    parser_classes = [MultiPartParser, parsers.FormParser]
 
     def get_throttles(self):
         self.throttle_scope = "uploads" if self.request.method == "POST" else None
@@ -133,7 +134,7 @@ class AnalysisListCreateView(generics.GenericAPIView):
 
 class AnalysisBatchView(generics.GenericAPIView):
     serializer_class = s.AnalysisSerializer
-    parser_classes = [parsers.MultiPartParser, parsers.FormParser]
+    parser_classes = [MultiPartParser, parsers.FormParser]
     throttle_scope = "uploads"
 
     @extend_schema(
