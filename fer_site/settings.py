@@ -298,7 +298,8 @@ LOGGING = {
 
 INSTALLED_APPS += ["drf_spectacular", "drf_spectacular_sidecar"]
 
-# Per-user rate of `POST /api/v1/analyses/` (a batch costs one per file), e.g. "120/min", "5000/hour".
+# Per-user rate of photo uploads, the upload page and the API together (each file counts), e.g. "120/min", "5000/hour"
+# (analysis.core.uploads).
 FER_UPLOAD_RATE = env.str("FER_UPLOAD_RATE", default="120/min")
 
 REST_FRAMEWORK = {
@@ -318,7 +319,6 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_CLASSES": [
         "fer_site.api.throttles.UserRateThrottle",
         "fer_site.api.throttles.AnonRateThrottle",
-        "fer_site.api.throttles.UploadRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "user": env.str("FER_API_USER_RATE", default="6000/hour"),

@@ -312,3 +312,52 @@ def test_malformed_multipart_is_a_clear_parse_error(api, content_type, body):
 
     assert "not valid multipart/form-data" in error["message"] and "header size" not in error["message"]
     assert error["details"]["reason"]
+
+
+# --- one upload budget per user for the page and the API -------------------------------------------
+
+
+def test_page_and_api_share_one_upload_budget(api, client, user, bob_api, settings):
+    settings.FER_UPLOAD_RATE = "3/min"
+    client.force_login(user)
+    page = "/analyze/"
+
+    first = client.post(page, {"images": [upload("a.jpg", b""), upload("b.jpg", b"")]}, HTTP_ACCEPT="application/json")
+    assert first.status_code == 400  # both refused (empty), and both counted
+    assert post_image(api, b"").status_code == 400  # the third photo, through the API
+
+    refused = client.post(page, {"images": [upload("c.jpg", face_photo())]}, HTTP_ACCEPT="application/json")
+    assert refused.status_code == 429 and int(refused["Retry-After"]) >= 1
+    (result,) = refused.json()["results"]
+    assert result["code"] == "throttled" and "at most 3 per minute" in result["error"]
+    error = assert_error(post_image(api, face_photo()), 429, "throttled")
+    assert error["details"]["retry_after"] >= 1
+    assert Analysis.objects.filter(owner=user).count() == 0  # nothing of a refused request is stored
+    assert post_image(bob_api, b"").status_code == 400  # another user has their own budget
+
+
+def test_upload_page_without_script_is_told_to_wait(client, user, settings):
+    settings.FER_UPLOAD_RATE = "1/min"
+    client.force_login(user)
+    client.post("/analyze/", {"images": [upload("a.jpg", b"")]})
+
+    response = client.post("/analyze/", {"images": [upload("b.jpg", b"")]}, follow=True)
+
+    assert "Too many photos: at most 1 per minute" in response.content.decode()
+
+
+def test_rate_counting_waits_exactly_until_a_slot_frees(monkeypatch):
+    from fer_site import rate_limits
+
+    clock = [1000.0]
+    monkeypatch.setattr(rate_limits.time, "time", lambda: clock[0])
+    assert rate_limits.take("k", "2/min") is None
+    clock[0] += 20
+    assert rate_limits.take("k", "2/min") is None
+    clock[0] += 10
+    assert rate_limits.take("k", "2/min") == 30  # the first request leaves the window 60 s after it came
+    assert rate_limits.take("k", "2/min", cost=3) == 60  # never fits
+    clock[0] += 30
+    assert rate_limits.take("k", "2/min") is None
+    with pytest.raises(ValueError, match="120/min"):
+        rate_limits.take("k", "lots")

@@ -69,10 +69,6 @@ class AnalysisListCreateView(generics.GenericAPIView):
     pagination_class = AnalysisCursorPagination
     parser_classes = [MultiPartParser, parsers.FormParser]
 
-    def get_throttles(self):
-        self.throttle_scope = "uploads" if self.request.method == "POST" else None
-        return super().get_throttles()
-
     def get_queryset(self):
         params = s.AnalysisListFilterSerializer(data=self.request.query_params)
         params.is_valid(raise_exception=True)
@@ -102,7 +98,7 @@ class AnalysisListCreateView(generics.GenericAPIView):
             "analysis pending: poll its `url`. With `wait=true` the answer is 201 with the finished analysis "
             "(faces, boxes, probabilities) if it finishes within `timeout` seconds (default 10, at most 30), "
             "else 202. A photo without faces is a result (`face_count` 0), not an error. Uploads are "
-            "throttled per user (scope `uploads`)."
+            "limited per user (`FER_UPLOAD_RATE`, shared with the upload page; each file counts): 429 `throttled`."
         ),
         request={"multipart/form-data": s.AnalysisCreateSerializer},
         parameters=QUERY_PARAMETERS,
@@ -135,7 +131,6 @@ class AnalysisListCreateView(generics.GenericAPIView):
 class AnalysisBatchView(generics.GenericAPIView):
     serializer_class = s.AnalysisSerializer
     parser_classes = [MultiPartParser, parsers.FormParser]
-    throttle_scope = "uploads"
 
     @extend_schema(
         operation_id="analyses_batch_create",
@@ -145,7 +140,7 @@ class AnalysisBatchView(generics.GenericAPIView):
             f"Several files in the multipart field `images` (at most {MAX_FILES_PER_REQUEST}). The answer is 207 "
             "Multi-Status: `results` lists, in order, each file's own status and either its `analysis` or its "
             "`error`. One bad file never fails the others. `model`, `detector`, `wait` and `timeout` apply to "
-            "all files (the wait is shared). Each file counts as one upload for throttling."
+            "all files (the wait is shared). Each file counts as one upload against the per-user upload rate."
         ),
         request={"multipart/form-data": s.AnalysisBatchSerializer},
         parameters=QUERY_PARAMETERS,
