@@ -69,6 +69,12 @@ def token_revoke(*, user: User, token_id: int) -> bool:
     return bool(deleted)
 
 
+def token_revoke_selected(*, tokens: QuerySet[ApiToken]) -> int:
+    """Delete the given tokens, whoever owns them (the admin's action); the number deleted."""
+    deleted, _ = tokens.delete()
+    return deleted
+
+
 def token_revoke_all(*, user: User) -> int:
     """Delete every token of `user`; the number deleted."""
     deleted, _ = token_list(user=user).delete()
