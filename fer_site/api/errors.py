@@ -36,9 +36,9 @@ ERROR_CODES: dict[str, tuple[int, str]] = {
     "too_many_files": (400, "More files than one batch accepts."),
     "unknown_model": (400, "No model of that name; GET /api/v1/models/ lists them."),
     "unknown_detector": (400, "No face detector of that name (haar or mtcnn)."),
-    "invalid_cursor": (400, "The pagination cursor is not one this API returned."),
+    "invalid_cursor": (404, "No page at this cursor: not one this API returned (a cursor is opaque, like an id)."),
     "token_limit_reached": (400, "The account has the most API tokens allowed; revoke some first."),
-    "invalid_credentials": (400, "Wrong username or password."),
+    "invalid_credentials": (401, "Wrong username or password."),
     "not_authenticated": (401, "No credentials were sent: use `Authorization: Token <key>` or a session."),
     "authentication_failed": (401, "The token is invalid or revoked."),
     "permission_denied": (403, "Not allowed (for a browser session: the CSRF token is missing or wrong)."),
@@ -144,9 +144,8 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
     if classified is None:
         return None  # a bug: Django logs it and answers 500
     status_code, code, message, details, headers = classified
-    auth_header = getattr(exc, "auth_header", None)
-    if auth_header and status_code == status.HTTP_401_UNAUTHORIZED:
-        headers = {**headers, "WWW-Authenticate": auth_header}
+    if status_code == status.HTTP_401_UNAUTHORIZED:  # a 401 names the scheme to use (RFC 9110)
+        headers = {**headers, "WWW-Authenticate": getattr(exc, "auth_header", None) or "Token"}
     set_rollback()
     return error_response(code, message, status_code=status_code, details=details, headers=headers)
 

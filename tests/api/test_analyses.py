@@ -63,7 +63,7 @@ def test_wait_with_no_face_is_a_result(api):
 
 def test_wait_in_thread_mode_processes_in_the_request(api, settings):
     settings.FER_TASK_MODE = "thread"
-    response = api.post(LIST, {"image": upload("a.jpg", face_photo()), "wait": "1"}, format="multipart")
+    response = api.post(LIST, {"image": upload("a.jpg", face_photo()), "wait": "TRUE"}, format="multipart")
     assert response.status_code == 201 and response.json()["face_count"] == 1
 
 
@@ -140,7 +140,12 @@ def test_missing_file_bad_fields_and_wrong_content_type(api):
     assert_error(api.post(LIST, {"model": "fast"}, format="multipart"), 400, "no_file")
     error = assert_error(post_image(api, face_photo(), timeout="99"), 400, "validation_error")
     assert "timeout" in error["details"]["fields"]
-    assert_error(post_image(api, face_photo(), wait="perhaps"), 400, "validation_error")
+    for wait in ("perhaps", "1", "yes"):  # the schema's boolean: true or false
+        assert_error(post_image(api, face_photo(), wait=wait), 400, "validation_error")
+    for query in ("?timeout=99", "?wait=2", "?timeout="):  # a bad query value is an error even when the form is fine
+        response = api.post(LIST + query, {"image": upload("a.jpg", face_photo()), "timeout": "5", "wait": "false"},
+                            format="multipart")
+        assert_error(response, 400, "validation_error")
     assert_error(api.post(LIST, {"image": "x"}, format="json"), 415, "unsupported_media_type")
     assert_error(api.put(LIST, {}, format="json"), 405, "method_not_allowed")
     assert not Analysis.objects.exists()
@@ -244,10 +249,19 @@ def test_list_rejects_garbage_parameters(api):
     assert_error(api.get(LIST, {"emotion": "joy"}), 400, "validation_error")
     assert_error(api.get(LIST, {"created_after": "yesterday-ish"}), 400, "validation_error")
     assert_error(api.get(LIST, {"status": "exploded"}), 400, "validation_error")
-    assert_error(api.get(LIST, {"created_after": "2026-02-01", "created_before": "2026-01-01"}), 400,
-                 "validation_error")
-    assert_error(api.get(LIST, {"cursor": "garbage!"}), 400, "invalid_cursor")
-    assert api.get(LIST, {"page_size": "lots"}).status_code == 200  # falls back to the default size
+    assert_error(api.get(LIST, {"cursor": "garbage!"}), 404, "invalid_cursor")
+    for size in ("lots", "0", "101", "-1", "1.5"):  # the schema's integer from 1 to 100
+        assert_error(api.get(LIST, {"page_size": size}), 400, "validation_error")
+    for name in ("emotion", "status", "model", "created_after"):  # given but empty: not "omitted"
+        assert_error(api.get(LIST, {name: ""}), 400, "validation_error")
+
+
+def test_list_range_that_ends_before_it_starts_is_empty(api, user):
+    make_analysis(user, created_at=days_ago(40))
+
+    body = api.get(LIST, {"created_after": days_ago(30).isoformat(), "created_before": days_ago(50).isoformat()})
+
+    assert body.status_code == 200 and body.json()["results"] == []
 
 
 def test_retrieve_and_delete(api, user):
