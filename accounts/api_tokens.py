@@ -4,6 +4,9 @@ A key looks like ``fer_<43 url-safe characters>`` and is shown once, when create
 SHA-256 digest is stored (a key has 256 random bits, so a plain digest is enough: nothing to
 brute-force), plus its first characters so people can tell their tokens apart. Clients send it
 as ``Authorization: Token <key>`` (``Bearer <key>`` works too).
+
+A password change or reset revokes every token of the account (`revoke_on_password_change`): someone
+who knew the old password may have created one, and a token must not outlive the password it came with.
 """
 
 from __future__ import annotations
@@ -64,6 +67,23 @@ def token_revoke(*, user: User, token_id: int) -> bool:
     """Delete one of `user`'s tokens; False when there is no such token of theirs."""
     deleted, _ = token_list(user=user).filter(id=token_id).delete()
     return bool(deleted)
+
+
+def token_revoke_selected(*, tokens: QuerySet[ApiToken]) -> int:
+    """Delete the given tokens, whoever owns them (the admin's action); the number deleted."""
+    deleted, _ = tokens.delete()
+    return deleted
+
+
+def token_revoke_all(*, user: User) -> int:
+    """Delete every token of `user`; the number deleted."""
+    deleted, _ = token_list(user=user).delete()
+    return deleted
+
+
+def revoke_on_password_change(sender, *, user: User, **kwargs) -> None:
+    """Receiver of `accounts.signals.password_changed` (connected in AccountsConfig.ready)."""
+    token_revoke_all(user=user)
 
 
 def token_authenticate(*, key: str) -> ApiToken | None:

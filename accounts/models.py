@@ -3,6 +3,8 @@
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 
+from accounts.signals import password_changed
+
 
 class User(AbstractUser):
     # Required and unique: it is where password-reset links go.
@@ -19,6 +21,14 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.username
+
+    def save(self, *args, **kwargs) -> None:
+        # set_password() keeps the new clear password until the next save; a rehash on sign-in clears it first, so
+        # only a real change of an existing account's password counts.
+        changed = self._password is not None and not self._state.adding
+        super().save(*args, **kwargs)
+        if changed:
+            password_changed.send(sender=type(self), user=self)
 
 
 class ApiToken(models.Model):

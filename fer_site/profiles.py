@@ -20,6 +20,8 @@ from typing import Any
 import environ
 
 EMBEDDED = "embedded"
+POSTGRESQL = "django.db.backends.postgresql"
+FAIL_FAST_POSTGRESQL = "fer_site.postgresql"  # Django's backend with a pool that fails fast when the database is down
 SCALED = "scaled"
 
 
@@ -44,12 +46,17 @@ def resolve_databases(env: Mapping[str, str], *, data_dir: Path) -> dict[str, di
     url = _value(env, "DATABASE_URL")
     if url:
         config = environ.Env.db_url_config(url)
+        if config["ENGINE"] == POSTGRESQL:
+            # An unreachable host must not hang requests: libpq waits this long for a connection (default: forever),
+            # and the pool gives up this soon when it can open none (fer_site.postgresql).
+            config["ENGINE"] = FAIL_FAST_POSTGRESQL
+            config.setdefault("OPTIONS", {})["connect_timeout"] = int(_value(env, "DATABASE_CONNECT_TIMEOUT") or 2)
         pool_size = int(_value(env, "DATABASE_POOL_SIZE") or 10)
-        if pool_size and config["ENGINE"] == "django.db.backends.postgresql":
+        if pool_size and config["ENGINE"] == FAIL_FAST_POSTGRESQL:
             # A psycopg pool per process. Under ASGI every request runs its sync code in a thread of its
             # own, so persistent per-thread connections pile up (50 waiting uploads exhausted PostgreSQL's
             # 100 connections in the load test); pooled ones go back after each request. A request that
-            # finds the pool empty waits up to DATABASE_POOL_TIMEOUT seconds for one.
+            # finds every connection in use waits up to DATABASE_POOL_TIMEOUT seconds for one.
             config["CONN_MAX_AGE"] = 0
             config.setdefault("OPTIONS", {})["pool"] = {
                 "min_size": 1, "max_size": pool_size, "timeout": float(_value(env, "DATABASE_POOL_TIMEOUT") or 10),

@@ -1,8 +1,9 @@
 """Django settings, read from the environment.
 
 One settings module serves both deployment profiles; ``fer_site.profiles`` decides
-the backends. With nothing set this is the embedded development profile
-(DEBUG on, SQLite, in-process tasks). See README.md for every variable.
+the backends. With nothing set this is the embedded profile (SQLite, in-process tasks),
+production-safe: DEBUG off, a generated secret key in the data folder, localhost only.
+See README.md for every variable.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
+from fer_site import secret_key
 from fer_site.profiles import resolve_profile
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -26,25 +28,31 @@ DATA_DIR = Path(env.str("FER_DATA_DIR", default=str(BASE_DIR / "var")))
 PROFILE = resolve_profile(os.environ, data_dir=DATA_DIR)
 FER_PROFILE = PROFILE.name
 
-# DEBUG is on by default only in the embedded profile, so a scaled deployment cannot start in debug by accident.
-DEBUG = env.bool("DEBUG", default=PROFILE.is_embedded)
+# Safe by default in every profile: DEBUG=1 is for development only (it shows tracebacks and every URL pattern).
+DEBUG = env.bool("DEBUG", default=False)
 
 
-def _required_when_not_debug(name: str, value: object) -> None:
-    if not DEBUG and not value:
+def _required_in_scaled_profile(name: str) -> None:
+    """A scaled deployment has several hosts that must agree: start-up stops unless the value is given."""
+    if not PROFILE.is_embedded and not DEBUG:
         raise ImproperlyConfigured(
-            f"{name} must be set in the environment when DEBUG is off "
-            f"(set {name}=..., or DEBUG=1 for local development only)."
+            f"{name} must be set in the environment in the scaled profile when DEBUG is off "
+            f"(set {name}=..., the same on every host; DEBUG=1 for local development only)."
         )
 
 
+# Embedded: a random key generated on first start and kept in the data folder (mode 0600), so sessions and
+# password-reset links survive restarts. Scaled: every host needs the same key, so it must be given.
 SECRET_KEY = env.str("SECRET_KEY", default="")
-_required_when_not_debug("SECRET_KEY", SECRET_KEY)
 if not SECRET_KEY:
-    SECRET_KEY = "django-insecure-dev-only-key-never-used-with-debug-off"
+    _required_in_scaled_profile("SECRET_KEY")
+    SECRET_KEY = secret_key.load_or_create(DATA_DIR / "secret-key")
 
+# Embedded: this machine's own names only (set ALLOWED_HOSTS to serve other names or addresses, e.g. HOST=0.0.0.0).
 ALLOWED_HOSTS: list[str] = env.list("ALLOWED_HOSTS", default=[])
-_required_when_not_debug("ALLOWED_HOSTS", ALLOWED_HOSTS)
+if not ALLOWED_HOSTS:
+    _required_in_scaled_profile("ALLOWED_HOSTS")
+    ALLOWED_HOSTS = ["localhost", ".localhost", "127.0.0.1", "[::1]"]
 CSRF_TRUSTED_ORIGINS: list[str] = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 # --- Applications ---------------------------------------------------------------------------------
@@ -81,6 +89,8 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "fer_site.urls"
+# Branded, or JSON under /api/ (fer_site.error_views; the 400/403/404/500 handlers are named in fer_site.urls).
+CSRF_FAILURE_VIEW = "fer_site.error_views.csrf_failure"
 WSGI_APPLICATION = "fer_site.wsgi.application"
 ASGI_APPLICATION = "fer_site.asgi.application"
 
@@ -246,6 +256,9 @@ FER_ANALYSIS_MAX_ATTEMPTS = env.int("FER_ANALYSIS_MAX_ATTEMPTS", default=3)
 FER_TEST_TASK_DELAY_S = env.float("FER_TEST_TASK_DELAY_S", default=0.0)
 # Live webcam frames: size and rate per socket; how long to wait for a realtime worker (scaled).
 FER_LIVE_MAX_FRAME_BYTES = env.int("FER_LIVE_MAX_FRAME_BYTES", default=1_000_000)
+# The WebSocket layer's own limit (daphne, set by fer_site.serve): between the two the consumer answers
+# frame_too_large and keeps the socket; above it the socket is closed with code 1009 (message too big).
+FER_LIVE_MAX_MESSAGE_BYTES = env.int("FER_LIVE_MAX_MESSAGE_BYTES", default=8 * FER_LIVE_MAX_FRAME_BYTES)
 FER_LIVE_MAX_FPS = env.int("FER_LIVE_MAX_FPS", default=30)
 FER_LIVE_MAX_FRAME_PIXELS = env.int("FER_LIVE_MAX_FRAME_PIXELS", default=4_000_000)
 FER_LIVE_REMOTE_TIMEOUT_S = env.float("FER_LIVE_REMOTE_TIMEOUT_S", default=5.0)
@@ -307,7 +320,8 @@ LOGGING = {
 
 INSTALLED_APPS += ["drf_spectacular", "drf_spectacular_sidecar"]
 
-# Per-user rate of `POST /api/v1/analyses/` (a batch costs one per file), e.g. "120/min", "5000/hour".
+# Per-user rate of photo uploads, the upload page and the API together (each file counts), e.g. "120/min", "5000/hour"
+# (analysis.core.uploads).
 FER_UPLOAD_RATE = env.str("FER_UPLOAD_RATE", default="120/min")
 
 REST_FRAMEWORK = {
@@ -322,12 +336,11 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": [
         "rest_framework.parsers.JSONParser",
         "rest_framework.parsers.FormParser",
-        "rest_framework.parsers.MultiPartParser",
+        "fer_site.api.parsers.MultiPartParser",  # DRF's, with a clear parse_error for a malformed body
     ],
     "DEFAULT_THROTTLE_CLASSES": [
         "fer_site.api.throttles.UserRateThrottle",
         "fer_site.api.throttles.AnonRateThrottle",
-        "fer_site.api.throttles.UploadRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "user": env.str("FER_API_USER_RATE", default="6000/hour"),

@@ -9,7 +9,7 @@ localhost only.
 The server must allow that many uploads: start it with a high upload rate, e.g.
 
     .venv/bin/python manage.py migrate
-    FER_UPLOAD_RATE=100000/min .venv/bin/daphne -b 127.0.0.1 -p 8765 fer_site.asgi:application &
+    FER_UPLOAD_RATE=100000/min .venv/bin/python -m fer_site.serve -b 127.0.0.1 -p 8765 &
     .venv/bin/python scripts/bench_api.py --url http://127.0.0.1:8765
 
 Without --username/--password a throwaway user `bench-api` is created (or its password reset)

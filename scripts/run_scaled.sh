@@ -60,7 +60,7 @@ start() {  # name, command...: prefixes each output line with the process name
 }
 
 for ((i = 0; i < WEB_PROCESSES; i++)); do
-  start "web$((i + 1))" "$BIN/daphne" --proxy-headers -b 127.0.0.1 -p $((WEB_PORT + i)) fer_site.asgi:application
+  start "web$((i + 1))" "$PY" -m fer_site.serve --proxy-headers -b 127.0.0.1 -p $((WEB_PORT + i))
 done
 start worker-gpu "$BIN/celery" -A fer_site worker -Q gpu,celery -n "gpu@%h" --pool prefork \
   --concurrency "${GPU_CONCURRENCY:-1}" --loglevel INFO

@@ -4,7 +4,11 @@ import re
 
 import pytest
 from django.core import mail
+from django.test import Client
 from django.urls import reverse
+
+from accounts.api_tokens import token_create
+from accounts.models import ApiToken
 
 LOGIN = reverse("accounts:login")
 LOGOUT = reverse("accounts:logout")
@@ -143,3 +147,73 @@ def test_profile_refuses_an_address_used_by_another_account(client, user, make_u
 
     assert response.status_code == 200
     assert "Another account already uses this e-mail address." in response.content.decode()
+
+
+# --- A password change or reset revokes the account's API tokens ----------------------------------
+
+
+def _token_works(key: str) -> bool:
+    return Client().get("/api/v1/models/", HTTP_AUTHORIZATION=f"Token {key}").status_code == 200
+
+
+def test_password_change_revokes_api_tokens_and_says_so(client, user, make_user, password):
+    key = token_create(user=user, name="laptop").key
+    other_key = token_create(user=make_user(username="bob"), name="bob's").key
+    client.force_login(user)
+    new = "fresh-Granite-77-river"
+
+    response = client.post(reverse("accounts:password_change"),
+                           {"old_password": password, "new_password1": new, "new_password2": new}, follow=True)
+
+    assert "Your API tokens were revoked" in response.content.decode()
+    assert not _token_works(key) and ApiToken.objects.filter(user=user).count() == 0
+    assert _token_works(other_key)  # nobody else's
+    assert "Changing or resetting your password revokes every token" in client.get(
+        reverse("accounts:profile")).content.decode()
+
+
+def test_password_reset_revokes_api_tokens_and_says_so(client, user):
+    key = token_create(user=user).key
+    client.post(reverse("accounts:password_reset"), {"email": user.email})
+    link = re.search(r"http://testserver(/accounts/password/reset/\S+/)", mail.outbox[0].body).group(1)
+    new = "brand-New-secret-314"
+
+    response = client.post(client.get(link)["Location"], {"new_password1": new, "new_password2": new}, follow=True)
+
+    assert "Your API tokens were revoked" in response.content.decode()
+    assert not _token_works(key)
+
+
+def test_tokens_survive_what_is_not_a_password_change(client, user, password):
+    key = token_create(user=user).key
+    client.force_login(user)
+
+    client.post(reverse("accounts:profile"), {"first_name": "Alice", "last_name": "A", "email": user.email})
+    client.post(LOGIN, {"username": "alice", "password": password})
+    user.refresh_from_db()
+    user.save()
+
+    assert _token_works(key)
+
+
+def test_tokens_survive_a_rehash_on_sign_in(client, user, password, settings):
+    """Signing in with a hash of an older algorithm re-hashes the same password: not a change."""
+    key = token_create(user=user).key
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.PBKDF2PasswordHasher",
+                                 "django.contrib.auth.hashers.MD5PasswordHasher"]
+    assert user.password.startswith("md5$")
+
+    client.post(LOGIN, {"username": "alice", "password": password})
+
+    user.refresh_from_db()
+    assert user.password.startswith("pbkdf2_sha256$")
+    assert _token_works(key)
+
+
+def test_password_set_outside_the_site_revokes_tokens_too(user):
+    key = token_create(user=user).key
+
+    user.set_password("set-By-an-admin-2024")
+    user.save()
+
+    assert not _token_works(key)

@@ -232,3 +232,74 @@ def test_sessions_appear_in_history_and_statistics(client, user, make_user):
     assert 'data-stat="live_sessions">1<' in stats and 'data-stat="live_frames">9<' in stats
     assert "Live sessions: faces per emotion" in stats
     assert ">50<" not in stats  # the other user's session is not counted
+
+
+# --- Messages that are not frames or JSON, and every kind of close --------------------------------
+
+
+def test_text_that_is_not_json_gets_an_error_and_the_socket_stays(user):
+    async def scenario():
+        communicator = await connected(user)
+        for text in ("hello", "{", "[" * 100_000 + "]" * 100_000, " "):
+            await communicator.send_to(text_data=text)
+            error = await communicator.receive_json_from(TIMEOUT)
+            assert error["type"] == "error" and error["code"] == "invalid_message", error
+        await communicator.send_to(bytes_data=camera_frame())
+        assert (await communicator.receive_json_from(TIMEOUT))["type"] == "prediction"
+        await communicator.send_to(text_data='{"type": "stop"}')
+        assert (await communicator.receive_json_from(TIMEOUT))["type"] == "summary"
+        await communicator.disconnect()
+
+    run(scenario)
+    assert LiveSession.objects.filter(owner=user).count() == 1
+
+
+def test_a_fault_while_analysing_a_frame_is_answered(user, monkeypatch):
+    from analysis.live import frames
+
+    def broken(frame: bytes, model: str):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(frames, "predict_frame", broken)
+
+    async def scenario():
+        communicator = await connected(user)
+        await communicator.send_to(bytes_data=camera_frame())
+        error = await communicator.receive_json_from(TIMEOUT)
+        assert error["code"] == "server_error" and "a bug" not in error["message"]
+        await communicator.disconnect()
+
+    run(scenario)
+
+
+def test_summary_saved_when_the_consumer_crashes(user, monkeypatch):
+    async def crash(self, content, **kwargs):
+        raise RuntimeError("a bug in a handler")
+
+    async def scenario():
+        communicator = await connected(user)
+        await communicator.send_to(bytes_data=camera_frame())
+        assert (await communicator.receive_json_from(TIMEOUT))["type"] == "prediction"
+        monkeypatch.setattr(LiveConsumer, "receive_json", crash)
+        await communicator.send_to(text_data='{"type": "stop"}')
+        with pytest.raises(RuntimeError):
+            await communicator.wait(TIMEOUT)
+
+    run(scenario)
+    assert LiveSession.objects.filter(owner=user).count() == 1
+
+
+def test_summary_saved_when_the_server_shuts_down(user):
+    """daphne cancels every consumer when it stops; the stream's summary is still saved."""
+    import asyncio
+
+    async def scenario():
+        communicator = await connected(user)
+        await communicator.send_to(bytes_data=camera_frame())
+        assert (await communicator.receive_json_from(TIMEOUT))["type"] == "prediction"
+        communicator.future.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await communicator.future
+
+    run(scenario)
+    assert LiveSession.objects.filter(owner=user).count() == 1

@@ -36,7 +36,7 @@ def test_database_and_redis_urls_resolve_to_scaled():
 
     assert profile.name == SCALED
     db = profile.databases["default"]
-    assert db["ENGINE"] == "django.db.backends.postgresql"
+    assert db["ENGINE"] == "fer_site.postgresql"  # Django's backend, its pool failing fast when the database is down
     assert (db["NAME"], db["USER"], db["HOST"], db["PORT"]) == ("fer", "fer", "db.internal", 5432)
     assert profile.caches["default"] == {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
@@ -62,6 +62,15 @@ def test_postgresql_connections_are_pooled_per_process():
     assert db["OPTIONS"]["pool"]["timeout"] > 0
 
 
+def test_postgresql_connections_time_out(tmp_path):
+    default = resolve_profile({"DATABASE_URL": PG_URL}, data_dir=DATA_DIR).databases["default"]
+    chosen = resolve_profile({"DATABASE_URL": PG_URL, "DATABASE_CONNECT_TIMEOUT": "5", "DATABASE_POOL_TIMEOUT": "30"},
+                             data_dir=DATA_DIR).databases["default"]
+
+    assert default["OPTIONS"]["connect_timeout"] == 2  # libpq's default is to wait forever for a silent host
+    assert (chosen["OPTIONS"]["connect_timeout"], chosen["OPTIONS"]["pool"]["timeout"]) == (5, 30.0)
+
+
 def test_pool_size_zero_falls_back_to_persistent_connections():
     db = resolve_profile({"DATABASE_URL": PG_URL, "DATABASE_POOL_SIZE": "0"}, data_dir=DATA_DIR).databases["default"]
 
@@ -73,7 +82,7 @@ def test_database_url_alone_switches_only_the_database():
     profile = resolve_profile({"DATABASE_URL": PG_URL}, data_dir=DATA_DIR)
 
     assert profile.name == SCALED
-    assert profile.databases["default"]["ENGINE"] == "django.db.backends.postgresql"
+    assert profile.databases["default"]["ENGINE"] == "fer_site.postgresql"
     assert profile.caches["default"]["BACKEND"].endswith("LocMemCache")
     assert profile.celery["task_always_eager"] is True
 

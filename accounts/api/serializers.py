@@ -6,7 +6,8 @@ from rest_framework import serializers
 
 
 class TokenRequestSerializer(serializers.Serializer):
-    username = serializers.CharField(max_length=150)
+    # Not trimmed: the schema's minLength counts every character, and a username never has spaces to trim.
+    username = serializers.CharField(max_length=150, trim_whitespace=False)
     password = serializers.CharField(max_length=4096, trim_whitespace=False, style={"input_type": "password"})
     name = serializers.CharField(required=False, allow_blank=True, max_length=64,
                                  help_text="A label to recognise the token by (default 'API token').")

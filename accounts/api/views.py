@@ -12,6 +12,7 @@ from accounts import api_tokens
 from accounts.api import examples
 from accounts.api import serializers as s
 from fer_site.api.errors import APIError
+from fer_site.api.parsers import MultiPartParser
 from fer_site.api.schema import ERRORS_COMMON, NOT_FOUND_RESPONSE, THROTTLED, VALIDATION_ERROR, ErrorSerializer
 
 
@@ -20,7 +21,7 @@ class TokenObtainView(APIView):
 
     authentication_classes: list = []
     permission_classes = [permissions.AllowAny]
-    parser_classes = [parsers.JSONParser, parsers.FormParser, parsers.MultiPartParser]
+    parser_classes = [parsers.JSONParser, parsers.FormParser, MultiPartParser]
 
     @extend_schema(
         operation_id="auth_token_create",
@@ -29,8 +30,9 @@ class TokenObtainView(APIView):
         request=s.TokenRequestSerializer,
         responses={
             201: s.NewTokenSerializer,
-            400: OpenApiResponse(ErrorSerializer, "Wrong credentials or invalid fields",
-                                 examples=[examples.INVALID_CREDENTIALS, VALIDATION_ERROR]),
+            400: OpenApiResponse(ErrorSerializer, "Invalid fields", examples=[VALIDATION_ERROR]),
+            401: OpenApiResponse(ErrorSerializer, "Wrong username or password",
+                                 examples=[examples.INVALID_CREDENTIALS]),
             429: OpenApiResponse(ErrorSerializer, "Locked out or throttled", examples=[THROTTLED]),
         },
         examples=[examples.TOKEN_REQUEST, examples.TOKEN_RESPONSE],
@@ -47,7 +49,7 @@ class TokenObtainView(APIView):
             django_request.axes_locked_out = False
             raise APIError("locked_out", "Too many failed sign-ins; try again later.", status_code=429)
         if user is None:
-            raise APIError("invalid_credentials", "Wrong username or password.")
+            raise APIError("invalid_credentials", "Wrong username or password.")  # 401, like any failed sign-in
         new = api_tokens.token_create(user=user, name=params.validated_data.get("name", ""))
         data = {**s.TokenSerializer(new.token).data, "token": new.key}
         return Response(data, status=status.HTTP_201_CREATED)

@@ -81,3 +81,5 @@ STATS = OpenApiExample(
     },
     response_only=True,
 )
+INVALID_CURSOR = _error("Unknown cursor", "invalid_cursor", "No page at this cursor; use the `next`/`previous` links "
+                        "as given.", {"fields": {"cursor": ["Invalid cursor."]}})

@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.urls import reverse
 from rest_framework import serializers
 
+from analysis.core.choices import check_detector, check_model, model_names
+from analysis.core.uploads import MAX_FILES_PER_REQUEST
 from analysis.models import EMOTION_CHOICES, Analysis, Face
 from fer_site.api.schema import ErrorDetailSerializer
 from ml.emotions import EMOTIONS
@@ -61,6 +63,9 @@ class TimingsSerializer(serializers.Serializer):
 class AnalysisSerializer(serializers.ModelSerializer):
     url = serializers.SerializerMethodField(help_text="This analysis in the API (poll it until `status` is done).")
     model = serializers.CharField(source="model_name")
+    top_emotion = serializers.ChoiceField(choices=EMOTION_CHOICES, allow_blank=True, read_only=True,
+                                          help_text="Emotion of the most confident face; empty when there is none "
+                                          "(no face found, or not analysed yet).")
     faces = FaceSerializer(many=True, read_only=True)
     timings_ms = serializers.SerializerMethodField()
     photo_kept = serializers.SerializerMethodField()
@@ -99,18 +104,29 @@ class AnalysisSerializer(serializers.ModelSerializer):
         return self._url("analysis-annotated", analysis)
 
 
-class AnalysisCreateSerializer(serializers.Serializer):
-    """Multipart form of `POST analyses/`. The image itself is checked by `check_image` (codes, 413/415)."""
+class NameChoiceField(serializers.ChoiceField):
+    """A model or detector name: an enum in the schema, refused with the upload service's own error
+    (`unknown_model`, `unknown_detector`); empty means the default."""
 
-    image = serializers.FileField(
-        allow_empty_file=True, use_url=False,
-        help_text="JPEG, PNG or WebP; at most FER_MAX_UPLOAD_BYTES and FER_MAX_IMAGE_PIXELS.",
-    )
-    model = serializers.CharField(required=False, allow_blank=True, help_text="A name from GET models/ (default: "
-                                  "the default model).")
-    detector = serializers.CharField(required=False, allow_blank=True,
-                                     help_text=f"One of {', '.join(DETECTORS)} (default {DEFAULT_DETECTOR}).")
-    wait = serializers.BooleanField(
+    def __init__(self, names, check, **kwargs):
+        super().__init__(choices=list(names), allow_blank=True, required=False, **kwargs)
+        self.check = check
+
+    def to_internal_value(self, data):
+        return "" if data == "" else self.check(str(data))
+
+
+class StrictBooleanField(serializers.BooleanField):
+    """`true` or `false` (any case), as the schema's boolean says; DRF also took 1/0, yes/no, on/off and t/f."""
+
+    TRUE_VALUES = {"true", True}
+    FALSE_VALUES = {"false", False}
+
+
+class UploadOptionsSerializer(serializers.Serializer):
+    """Options of both upload endpoints. Model names come from the model cards, so they are read per instance."""
+
+    wait = StrictBooleanField(
         required=False, default=False,
         help_text="Answer with the finished analysis (201) if it finishes within `timeout` seconds, else 202.",
     )
@@ -119,17 +135,29 @@ class AnalysisCreateSerializer(serializers.Serializer):
         help_text=f"Seconds to wait when `wait` is set (0 to {MAX_WAIT_SECONDS:.0f}).",
     )
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["model"] = NameChoiceField(model_names(), check_model,
+                                               help_text="A name from GET models/ (default: the default model).")
+        self.fields["detector"] = NameChoiceField(DETECTORS, check_detector,
+                                                  help_text=f"Default {DEFAULT_DETECTOR}.")
 
-class AnalysisBatchSerializer(serializers.Serializer):
-    images = serializers.ListField(
-        child=serializers.FileField(allow_empty_file=True, use_url=False), allow_empty=True,
-        help_text="Several files in the same field `images` (at most 20).",
+
+class AnalysisCreateSerializer(UploadOptionsSerializer):
+    """Multipart form of `POST analyses/`. The image itself is checked by `check_image` (codes, 413/415)."""
+
+    image = serializers.FileField(
+        allow_empty_file=True, use_url=False,
+        help_text="JPEG, PNG or WebP; at most FER_MAX_UPLOAD_BYTES and FER_MAX_IMAGE_PIXELS.",
     )
-    model = serializers.CharField(required=False, allow_blank=True)
-    detector = serializers.CharField(required=False, allow_blank=True)
-    wait = serializers.BooleanField(required=False, default=False)
-    timeout = serializers.FloatField(required=False, default=DEFAULT_WAIT_SECONDS, min_value=0.0,
-                                     max_value=MAX_WAIT_SECONDS)
+
+
+class AnalysisBatchSerializer(UploadOptionsSerializer):
+    images = serializers.ListField(
+        child=serializers.FileField(allow_empty_file=True, use_url=False), min_length=1,
+        max_length=MAX_FILES_PER_REQUEST,
+        help_text=f"Several files in the same field `images` (1 to {MAX_FILES_PER_REQUEST}).",
+    )
 
 
 class BatchItemSerializer(serializers.Serializer):
@@ -144,19 +172,28 @@ class BatchResultSerializer(serializers.Serializer):
     results = BatchItemSerializer(many=True)
 
 
-class AnalysisListFilterSerializer(serializers.Serializer):
+class QueryParameters(serializers.Serializer):
+    """Query parameters: one given with an empty value (`?period=`) is refused, as the schema says, where DRF's
+    form handling would take it for an omitted one."""
+
+    def to_internal_value(self, data):
+        blank = [name for name, field in self.fields.items()
+                 if data.get(name) == "" and not getattr(field, "allow_blank", False)]
+        if blank:
+            raise serializers.ValidationError({name: ["This parameter may not be empty."] for name in blank})
+        return super().to_internal_value(data)
+
+
+class AnalysisListFilterSerializer(QueryParameters):
     emotion = serializers.ChoiceField(choices=EMOTION_CHOICES, required=False,
                                       help_text="Only analyses with at least one face of this emotion.")
-    model = serializers.CharField(required=False, max_length=64, help_text="Only analyses made with this model.")
+    model = serializers.CharField(required=False, max_length=64, trim_whitespace=False,
+                                  help_text="Only analyses made with this model.")
     status = serializers.ChoiceField(choices=Analysis.Status.choices, required=False)
+    # No rule between the two (the schema cannot state one): a range that ends before it starts selects nothing.
     created_after = serializers.DateTimeField(required=False, help_text="ISO 8601 date-time; inclusive.")
-    created_before = serializers.DateTimeField(required=False, help_text="ISO 8601 date-time; exclusive.")
-
-    def validate(self, attrs):
-        after, before = attrs.get("created_after"), attrs.get("created_before")
-        if after and before and after >= before:
-            raise serializers.ValidationError({"created_before": ["Must be later than created_after."]})
-        return attrs
+    created_before = serializers.DateTimeField(required=False, help_text="ISO 8601 date-time; exclusive. Not "
+                                               "later than created_after: an empty list.")
 
 
 class ModelInfoSerializer(serializers.Serializer):
@@ -171,19 +208,14 @@ class ModelInfoSerializer(serializers.Serializer):
     default = serializers.BooleanField(help_text="Used when a request names no model.")
 
 
-class StatsQuerySerializer(serializers.Serializer):
+class StatsQuerySerializer(QueryParameters):
     period = serializers.ChoiceField(choices=["7", "30", "90", "365", "all"], required=False,
                                      help_text="Days ending today, or all; ignored when a date is given. Default 30.")
     date_from = serializers.DateField(required=False, help_text="First local date, inclusive (YYYY-MM-DD).")
-    date_to = serializers.DateField(required=False, help_text="Last local date, inclusive (YYYY-MM-DD).")
+    date_to = serializers.DateField(required=False, help_text="Last local date, inclusive (YYYY-MM-DD). Before "
+                                    "date_from: an empty range (zero counts).")
     group = serializers.ChoiceField(choices=["day", "week"], required=False,
                                     help_text="Grouping of `over_time`; default by the span of the range.")
-
-    def validate(self, attrs):
-        start, end = attrs.get("date_from"), attrs.get("date_to")
-        if start and end and start > end:
-            raise serializers.ValidationError({"date_to": ["Must be on or after date_from."]})
-        return attrs
 
 
 class StatsRangeSerializer(serializers.Serializer):
@@ -240,3 +272,8 @@ class StatsSerializer(serializers.Serializer):
     per_model = StatsModelSerializer(many=True)
     over_time = StatsOverTimeSerializer()
     videos = StatsVideosSerializer()
+
+
+class UploadQuerySerializer(QueryParameters, UploadOptionsSerializer):
+    """The upload options given in the query string (`POST analyses/?wait=true`): each must be valid on its own,
+    even when the form repeats it (the form's value is the one used)."""

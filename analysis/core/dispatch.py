@@ -24,7 +24,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 from django.conf import settings
-from django.db import OperationalError, close_old_connections, connection, transaction
+from django.db import InterfaceError, OperationalError, close_old_connections, connection, transaction
 
 from analysis.core import services, video_services
 from analysis.models import Analysis, Video
@@ -65,14 +65,14 @@ def unavailable_errors() -> tuple[type[BaseException], ...]:
     from kombu.exceptions import OperationalError as BrokerError
 
     return (BrokerError, redis.exceptions.ConnectionError, redis.exceptions.TimeoutError, ConnectionError,
-            OperationalError)
+            OperationalError, InterfaceError)
 
 
 def as_busy(exc: BaseException) -> ServiceBusy | None:
     """The busy answer for an unavailability error raised anywhere (a throttle's cache, a query), else None."""
     if isinstance(exc, ServiceBusy):
         return exc
-    if isinstance(exc, OperationalError):
+    if isinstance(exc, OperationalError | InterfaceError):  # InterfaceError: a connection that broke in use
         logger.warning("the database is unavailable: %s", exc)
         return ServiceBusy(DATABASE_BUSY_MESSAGE)
     if isinstance(exc, unavailable_errors()):

@@ -3,7 +3,9 @@ analysing a stored photo again with another model or detector.
 
 Each file is checked (`analysis.core.photo_checks`), stored as a pending analysis and started
 where this deployment runs work (`analysis.core.dispatch`). One bad file never stops the others
-of the same request; a bad model or detector name, or too many files, refuses the request.
+of the same request; a bad model or detector name, too many files, or a user over the upload rate
+(`FER_UPLOAD_RATE`: one budget per user for the page and the API, each file counts, refused ones
+too) refuses the request.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 
 from accounts.models import User
@@ -18,9 +21,40 @@ from analysis.core import dispatch, services
 from analysis.core.choices import check_detector, check_model
 from analysis.core.photo_checks import InvalidUpload, check_image, file_name
 from analysis.models import Analysis
+from fer_site import rate_limits
 from fer_site.errors import ServiceError
 
 MAX_FILES_PER_REQUEST = 20
+
+
+class UploadsThrottled(ServiceError):
+    """The user sent more photos than `FER_UPLOAD_RATE` allows; nothing of this request was stored."""
+
+    code = "throttled"
+    status = 429
+
+    def __init__(self, rate: str, retry_after: int):
+        count, period = rate_limits.parse_rate(rate)
+        span = {1: "second", 60: "minute", 3600: "hour", 86400: "day"}[period]
+        super().__init__(f"Too many photos: at most {count} per {span}. Retry in {retry_after} s; nothing was stored.",
+                         details={"retry_after": retry_after})
+
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.details["retry_after"])}
+
+
+def check_upload_rate(*, owner: User, count: int) -> None:
+    """Count `count` photos of `owner` against FER_UPLOAD_RATE; raises UploadsThrottled when over it."""
+    rate = settings.FER_UPLOAD_RATE
+    try:
+        wait = rate_limits.take(f"uploads:{owner.pk}", rate, count)
+    except Exception as exc:  # the counter's cache (Redis) unreachable: busy, like the queue
+        busy = dispatch.as_busy(exc)
+        if busy is None:
+            raise
+        raise busy from exc
+    if wait is not None:
+        raise UploadsThrottled(rate, wait)
 
 
 @dataclass
@@ -44,11 +78,12 @@ def upload_photos(*, owner: User, files: list[UploadedFile], model: str | None =
                   detector: str | None = None, wait_s: float | None = None) -> list[UploadOutcome]:
     """Check, store and start every file; with `wait_s`, wait (shared by all files) for them to finish.
 
-    A bad model or detector name, or too many files, refuses the whole request (raised); a bad
-    file or a busy queue refuses that file only (its outcome's `error`).
+    A bad model or detector name, too many files, or too many uploads refuses the whole request
+    (raised); a bad file or a busy queue refuses that file only (its outcome's `error`).
     """
     check_file_count(len(files))
     model, detector = check_model(model), check_detector(detector)
+    check_upload_rate(owner=owner, count=len(files))
     deadline = None if wait_s is None else time.monotonic() + wait_s
     outcomes = []
     for upload in files:

@@ -7,11 +7,16 @@ worker thread (embedded profile) or on a Celery `realtime` worker that answers t
 channel layer (scaled profile).
 
 Messages to the page (JSON): `ready`, `prediction`, `error` (the socket stays open), `summary`.
+Whatever ends the socket (a stop message, the page going away, the transport closing it for a
+message over `FER_LIVE_MAX_MESSAGE_BYTES`, a fault in this consumer, the server shutting down),
+the session's summary is saved once (`__call__`).
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
+import logging
 import time
 from urllib.parse import parse_qs
 
@@ -28,10 +33,20 @@ from fer_site.errors import ServiceError
 from ml.serving.pipeline import ImageResult
 from ml.serving.tracking import FaceTracker
 
+logger = logging.getLogger(__name__)
 NOT_SIGNED_IN = 4401
+NOT_JSON = "Text messages must be JSON, such as {\"type\": \"stop\"}; send frames as binary messages."
+FRAME_FAULT = "This frame could not be analysed (a fault on the server, logged); the next one will be."
 
 
 class LiveConsumer(AsyncJsonWebsocketConsumer):
+    async def __call__(self, scope, receive, send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:  # every kind of close, including a crash or a cancelled consumer at shutdown
+            if hasattr(self, "stats"):
+                await self.save_session()
+
     async def connect(self) -> None:
         user = self.scope.get("user")
         if user is None or not user.is_authenticated:
@@ -62,8 +77,13 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None, **kwargs) -> None:
         if bytes_data is not None:
             await self.receive_frame(bytes_data)
-        else:
-            await super().receive(text_data=text_data, **kwargs)
+            return
+        try:
+            content = json.loads(text_data or "")
+        except (ValueError, RecursionError):  # not JSON (or nested too deep): an answer, not a crash
+            await self.send_error("invalid_message", NOT_JSON)
+            return
+        await self.receive_json(content)
 
     async def receive_json(self, content, **kwargs) -> None:
         kind = content.get("type") if isinstance(content, dict) else None
@@ -108,6 +128,9 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
                     result = await self.predictor.predict(frame)
                 except ServiceError as exc:  # a refused frame, or no worker answered: the socket stays open
                     await self.send_error(exc.code, exc.message)
+                except Exception:  # a fault here must not leave the page waiting for an answer forever
+                    logger.exception("live frame %s failed", index)
+                    await self.send_error("server_error", FRAME_FAULT)
                 else:
                     await self.send_prediction(index, result, received)
                 if self.waiting is None:

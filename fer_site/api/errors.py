@@ -15,6 +15,7 @@ import logging
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation, TooManyFilesSent
 from django.http import Http404, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
@@ -35,9 +36,9 @@ ERROR_CODES: dict[str, tuple[int, str]] = {
     "too_many_files": (400, "More files than one batch accepts."),
     "unknown_model": (400, "No model of that name; GET /api/v1/models/ lists them."),
     "unknown_detector": (400, "No face detector of that name; the upload page and the schema list them."),
-    "invalid_cursor": (400, "The pagination cursor is not one this API returned."),
+    "invalid_cursor": (404, "No page at this cursor: not one this API returned (a cursor is opaque, like an id)."),
     "token_limit_reached": (400, "The account has the most API tokens allowed; revoke some first."),
-    "invalid_credentials": (400, "Wrong username or password."),
+    "invalid_credentials": (401, "Wrong username or password."),
     "not_authenticated": (401, "No credentials were sent: use `Authorization: Token <key>` or a session."),
     "authentication_failed": (401, "The token is invalid or revoked."),
     "permission_denied": (403, "Not allowed (for a browser session: the CSRF token is missing or wrong)."),
@@ -52,6 +53,7 @@ ERROR_CODES: dict[str, tuple[int, str]] = {
     "unsupported_media_type": (415, "The request's Content-Type is not accepted by this endpoint."),
     "locked_out": (429, "Too many failed sign-ins for this username from this address; wait and retry."),
     "throttled": (429, "Too many requests; retry after `Retry-After` seconds."),
+    "server_error": (500, "A fault on the server (a bug); it is logged. Retry later or report it."),
     "busy": (503, "The analysis service (task queue) is unreachable for a moment; nothing was stored. Retry after "
                   "`Retry-After` seconds."),
 }
@@ -142,13 +144,13 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
     if classified is None:
         return None  # a bug: Django logs it and answers 500
     status_code, code, message, details, headers = classified
-    auth_header = getattr(exc, "auth_header", None)
-    if auth_header and status_code == status.HTTP_401_UNAUTHORIZED:
-        headers = {**headers, "WWW-Authenticate": auth_header}
+    if status_code == status.HTTP_401_UNAUTHORIZED:  # a 401 names the scheme to use (RFC 9110)
+        headers = {**headers, "WWW-Authenticate": getattr(exc, "auth_header", None) or "Token"}
     set_rollback()
     return error_response(code, message, status_code=status_code, details=details, headers=headers)
 
 
+@csrf_exempt  # it changes nothing: DELETE or POST on an unknown path is a 404 too, not a CSRF page
 def api_not_found(request, unmatched: str = "") -> JsonResponse:
-    """Unknown paths under /api/v1/ answer in the API's error shape too."""
+    """Unknown paths under /api/v1/ answer in the API's error shape too, whatever the method."""
     return JsonResponse(error_body("not_found", f"No API endpoint at {request.path}."), status=404)

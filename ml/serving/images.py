@@ -80,13 +80,45 @@ def inspect_image(data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS,
 def decode_image(source: bytes | str | Path, max_pixels: int = DEFAULT_MAX_PIXELS) -> np.ndarray:
     """An (H, W, 3) uint8 RGB array, upright according to its EXIF orientation.
 
-    Grey, palette, CMYK and alpha images are converted to RGB (alpha composited over white).
+    Grey, palette, CMYK and alpha images are converted to RGB (alpha composited over white); images
+    with more than 8 bits per sample (16-bit grey PNGs, 32-bit integer and float TIFFs) are scaled to
+    8 bits first (`_to_8bit`).
     """
     data = Path(source).read_bytes() if isinstance(source, (str, Path)) else source
     return _open(data, max_pixels, None, lambda image: _to_rgb(ImageOps.exif_transpose(image)))
 
 
+# Nominal sample ranges, smallest first: a 32-bit integer or float image is read in the first one that holds all its
+# samples (float images in 0..1 are the usual convention, integers may carry 8- or 16-bit data); anything else is
+# stretched from its own minimum to its maximum.
+_FLOAT_RANGES = ((0.0, 1.0), (0.0, 255.0), (0.0, 65535.0))
+_INT_RANGES = ((0.0, 255.0), (0.0, 65535.0))
+
+
+def _to_8bit(image: Image.Image) -> Image.Image:
+    """An 8-bit grey ("L") copy of an I;16*, I or F image; other modes are returned as they are.
+
+    Pillow's own conversion of these modes clips every sample above 255, so a 16-bit photo came out
+    almost white and its faces were lost.
+    """
+    if image.mode.startswith("I;16"):
+        low, high = 0.0, 65535.0  # 16-bit samples: 65535 / 257 = 255 exactly
+        samples = np.asarray(image).astype(np.float64)
+    elif image.mode in ("I", "F"):
+        samples = np.asarray(image).astype(np.float64)
+        finite = samples[np.isfinite(samples)]
+        samples = np.where(np.isfinite(samples), samples, 0.0)
+        smallest, largest = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 0.0)
+        ranges = _FLOAT_RANGES if image.mode == "F" else _INT_RANGES
+        low, high = next(((lo, hi) for lo, hi in ranges if lo <= smallest and largest <= hi), (smallest, largest))
+    else:
+        return image
+    scaled = (samples - low) * (255.0 / (high - low)) if high > low else np.zeros_like(samples)
+    return Image.fromarray(np.clip(np.rint(scaled), 0, 255).astype(np.uint8), "L")
+
+
 def _to_rgb(image: Image.Image) -> np.ndarray:
+    image = _to_8bit(image)
     if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
         rgba = image.convert("RGBA")
         background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))

@@ -63,7 +63,7 @@ def test_wait_with_no_face_is_a_result(api):
 
 def test_wait_in_thread_mode_processes_in_the_request(api, settings):
     settings.FER_TASK_MODE = "thread"
-    response = api.post(LIST, {"image": upload("a.jpg", face_photo()), "wait": "1"}, format="multipart")
+    response = api.post(LIST, {"image": upload("a.jpg", face_photo()), "wait": "TRUE"}, format="multipart")
     assert response.status_code == 201 and response.json()["face_count"] == 1
 
 
@@ -140,7 +140,12 @@ def test_missing_file_bad_fields_and_wrong_content_type(api):
     assert_error(api.post(LIST, {"model": "fast"}, format="multipart"), 400, "no_file")
     error = assert_error(post_image(api, face_photo(), timeout="99"), 400, "validation_error")
     assert "timeout" in error["details"]["fields"]
-    assert_error(post_image(api, face_photo(), wait="perhaps"), 400, "validation_error")
+    for wait in ("perhaps", "1", "yes"):  # the schema's boolean: true or false
+        assert_error(post_image(api, face_photo(), wait=wait), 400, "validation_error")
+    for query in ("?timeout=99", "?wait=2", "?timeout="):  # a bad query value is an error even when the form is fine
+        response = api.post(LIST + query, {"image": upload("a.jpg", face_photo()), "timeout": "5", "wait": "false"},
+                            format="multipart")
+        assert_error(response, 400, "validation_error")
     assert_error(api.post(LIST, {"image": "x"}, format="json"), 415, "unsupported_media_type")
     assert_error(api.put(LIST, {}, format="json"), 405, "method_not_allowed")
     assert not Analysis.objects.exists()
@@ -244,10 +249,19 @@ def test_list_rejects_garbage_parameters(api):
     assert_error(api.get(LIST, {"emotion": "joy"}), 400, "validation_error")
     assert_error(api.get(LIST, {"created_after": "yesterday-ish"}), 400, "validation_error")
     assert_error(api.get(LIST, {"status": "exploded"}), 400, "validation_error")
-    assert_error(api.get(LIST, {"created_after": "2026-02-01", "created_before": "2026-01-01"}), 400,
-                 "validation_error")
-    assert_error(api.get(LIST, {"cursor": "garbage!"}), 400, "invalid_cursor")
-    assert api.get(LIST, {"page_size": "lots"}).status_code == 200  # falls back to the default size
+    assert_error(api.get(LIST, {"cursor": "garbage!"}), 404, "invalid_cursor")
+    for size in ("lots", "0", "101", "-1", "1.5"):  # the schema's integer from 1 to 100
+        assert_error(api.get(LIST, {"page_size": size}), 400, "validation_error")
+    for name in ("emotion", "status", "model", "created_after"):  # given but empty: not "omitted"
+        assert_error(api.get(LIST, {name: ""}), 400, "validation_error")
+
+
+def test_list_range_that_ends_before_it_starts_is_empty(api, user):
+    make_analysis(user, created_at=days_ago(40))
+
+    body = api.get(LIST, {"created_after": days_ago(30).isoformat(), "created_before": days_ago(50).isoformat()})
+
+    assert body.status_code == 200 and body.json()["results"] == []
 
 
 def test_retrieve_and_delete(api, user):
@@ -300,3 +314,64 @@ def test_wait_can_be_given_in_the_query_string(api):
     assert response.status_code == 201 and response.json()["face_count"] == 1
     assert_error(api.post(f"{LIST}?timeout=-1", {"image": upload("a.jpg", face_photo())}, format="multipart"),
                  400, "validation_error")
+
+
+@pytest.mark.parametrize("content_type, body", [
+    ("multipart/form-data", b'--X\r\nContent-Disposition: form-data; name="a"\r\n\r\n1\r\n--X--\r\n'),
+    ("multipart/form-data; boundary=X", b'--X\r\nContent-Disposition: form-data; name="image"; filename="a.jpg"\r\n'
+     + b"A" * 5000),
+])
+def test_malformed_multipart_is_a_clear_parse_error(api, content_type, body):
+    error = assert_error(api.generic("POST", LIST, body, content_type=content_type), 400, "parse_error")
+
+    assert "not valid multipart/form-data" in error["message"] and "header size" not in error["message"]
+    assert error["details"]["reason"]
+
+
+# --- one upload budget per user for the page and the API -------------------------------------------
+
+
+def test_page_and_api_share_one_upload_budget(api, client, user, bob_api, settings):
+    settings.FER_UPLOAD_RATE = "3/min"
+    client.force_login(user)
+    page = "/analyze/"
+
+    first = client.post(page, {"images": [upload("a.jpg", b""), upload("b.jpg", b"")]}, HTTP_ACCEPT="application/json")
+    assert first.status_code == 400  # both refused (empty), and both counted
+    assert post_image(api, b"").status_code == 400  # the third photo, through the API
+
+    refused = client.post(page, {"images": [upload("c.jpg", face_photo())]}, HTTP_ACCEPT="application/json")
+    assert refused.status_code == 429 and int(refused["Retry-After"]) >= 1
+    (result,) = refused.json()["results"]
+    assert result["code"] == "throttled" and "at most 3 per minute" in result["error"]
+    error = assert_error(post_image(api, face_photo()), 429, "throttled")
+    assert error["details"]["retry_after"] >= 1
+    assert Analysis.objects.filter(owner=user).count() == 0  # nothing of a refused request is stored
+    assert post_image(bob_api, b"").status_code == 400  # another user has their own budget
+
+
+def test_upload_page_without_script_is_told_to_wait(client, user, settings):
+    settings.FER_UPLOAD_RATE = "1/min"
+    client.force_login(user)
+    client.post("/analyze/", {"images": [upload("a.jpg", b"")]})
+
+    response = client.post("/analyze/", {"images": [upload("b.jpg", b"")]}, follow=True)
+
+    assert "Too many photos: at most 1 per minute" in response.content.decode()
+
+
+def test_rate_counting_waits_exactly_until_a_slot_frees(monkeypatch):
+    from fer_site import rate_limits
+
+    clock = [1000.0]
+    monkeypatch.setattr(rate_limits.time, "time", lambda: clock[0])
+    assert rate_limits.take("k", "2/min") is None
+    clock[0] += 20
+    assert rate_limits.take("k", "2/min") is None
+    clock[0] += 10
+    assert rate_limits.take("k", "2/min") == 30  # the first request leaves the window 60 s after it came
+    assert rate_limits.take("k", "2/min", cost=3) == 60  # never fits
+    clock[0] += 30
+    assert rate_limits.take("k", "2/min") is None
+    with pytest.raises(ValueError, match="120/min"):
+        rate_limits.take("k", "lots")

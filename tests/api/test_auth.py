@@ -29,8 +29,9 @@ def test_token_from_username_and_password(anon, user, password):
 
 
 def test_wrong_password_and_missing_fields(anon, user):
-    assert_error(anon.post(TOKEN_URL, {"username": "alice", "password": "nope"}, format="json"), 400,
-                 "invalid_credentials")
+    wrong = anon.post(TOKEN_URL, {"username": "alice", "password": "nope"}, format="json")
+    assert_error(wrong, 401, "invalid_credentials")
+    assert wrong["WWW-Authenticate"] == "Token"
     error = assert_error(anon.post(TOKEN_URL, {"username": "alice"}, format="json"), 400, "validation_error")
     assert "password" in error["details"]["fields"]
     assert_error(anon.post(TOKEN_URL, "{not json", content_type="application/json"), 400, "parse_error")

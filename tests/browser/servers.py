@@ -31,7 +31,7 @@ def embedded_server(data_dir: Path):
     port = free_port()
     log = open(data_dir / "server.log", "wb")
     server = subprocess.Popen(
-        [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "fer_site.asgi:application"],
+        [sys.executable, "-m", "fer_site.serve", "-b", "127.0.0.1", "-p", str(port)],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"

@@ -141,17 +141,18 @@ def start_worker(env: dict[str, str], tmp: Path, name: str, **extra: str) -> Pro
     return Process(args, env={**env, **extra}, log=tmp / f"worker-{name}.log")
 
 
-def start_web(env: dict[str, str], tmp: Path, timeout: float = 120) -> tuple[Process, int]:
-    """daphne on a free port, returned once `/healthz/` answers (stopped again if it never does)."""
+def start_web(env: dict[str, str], tmp: Path, timeout: float = 120, healthy_status: int = 200) -> tuple[Process, int]:
+    """daphne on a free port, returned once `/healthz/` answers `healthy_status` (503: the database is meant to be
+    down) (stopped again if it never does)."""
     port = free_port()
-    web = Process([str(BIN / "daphne"), "-b", "127.0.0.1", "-p", str(port), "fer_site.asgi:application"],
+    web = Process([sys.executable, "-m", "fer_site.serve", "-b", "127.0.0.1", "-p", str(port)],
                   env=env, log=tmp / "web.log")
 
     def healthy() -> bool:
         try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)  # a 503 takes the connection timeout
             conn.request("GET", "/healthz/")
-            return conn.getresponse().status == 200
+            return conn.getresponse().status == healthy_status
         except OSError:
             return False
 

@@ -7,17 +7,19 @@ does not exist. Errors use the shape of `fer_site.api.errors`.
 
 from __future__ import annotations
 
+from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import generics, pagination, parsers, renderers, status
+from rest_framework import generics, negotiation, pagination, parsers, renderers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from analysis.api import examples
 from analysis.api import serializers as s
 from analysis.core import downloads, selectors, services
-from analysis.core.uploads import MAX_FILES_PER_REQUEST, UploadOutcome, upload_photos
+from analysis.core.uploads import MAX_FILES_PER_REQUEST, UploadOutcome, check_file_count, upload_photos
 from analysis.models import Analysis
 from fer_site.api.errors import APIError, error_body
+from fer_site.api.parsers import MultiPartParser
 from fer_site.api.schema import BAD_PARAMS, ERRORS_COMMON, NOT_FOUND, NOT_FOUND_RESPONSE, ErrorSerializer
 
 
@@ -30,23 +32,44 @@ class AnalysisCursorPagination(pagination.CursorPagination):
     def decode_cursor(self, request):
         try:
             return super().decode_cursor(request)
-        except Exception as exc:  # DRF answers 404 for a bad cursor; it is a bad parameter
+        except Exception as exc:  # a 404 as DRF's, with our code: a cursor is opaque, so like an unknown id
             if isinstance(exc, APIError):
                 raise
-            raise APIError("invalid_cursor", "The cursor is invalid; use the `next`/`previous` links as given.",
+            raise APIError("invalid_cursor", "No page at this cursor; use the `next`/`previous` links as given.",
                            details={"fields": {"cursor": ["Invalid cursor."]}}) from None
+
+    def get_page_size(self, request) -> int:
+        """The schema's 1..max_page_size, strictly (DRF falls back to the default size for anything else)."""
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None:
+            return self.page_size
+        size = int(raw) if raw.isascii() and raw.isdigit() else 0
+        if not 1 <= size <= self.max_page_size:
+            message = f"A whole number from 1 to {self.max_page_size}."
+            raise APIError("validation_error", f"page_size: {message}", details={"fields": {"page_size": [message]}})
+        return size
+
+    def get_schema_operation_parameters(self, view) -> list[dict]:
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"] = {"type": "integer", "minimum": 1, "maximum": self.max_page_size}
+        return parameters
 
 
 QUERY_OPTIONS = ("model", "detector", "wait", "timeout")
 QUERY_PARAMETERS = [
     OpenApiParameter("wait", bool, description="Same as the form field `wait` (either may be used)."),
-    OpenApiParameter("timeout", float, description="Same as the form field `timeout`."),
+    OpenApiParameter("timeout", {"type": "number", "minimum": 0, "maximum": s.MAX_WAIT_SECONDS},
+                     description="Same as the form field `timeout`."),
 ]
 
 
 def _options(request) -> dict:
-    """Upload options from the form, or from the query string (`POST analyses/?wait=true`); the form wins."""
+    """Upload options from the form, or from the query string (`POST analyses/?wait=true`); the form wins, but a
+    bad query value is an error either way."""
     options = {k: v for k, v in request.query_params.items() if k in QUERY_OPTIONS}
+    s.UploadQuerySerializer(data=options).is_valid(raise_exception=True)
     options.update(request.data.dict())
     return options
 
@@ -66,11 +89,7 @@ def _status_of(outcome: UploadOutcome, waited: bool) -> int:
 class AnalysisListCreateView(generics.GenericAPIView):
     serializer_class = s.AnalysisSerializer
     pagination_class = AnalysisCursorPagination
-    parser_classes = [parsers.MultiPartParser, parsers.FormParser]
-
-    def get_throttles(self):
-        self.throttle_scope = "uploads" if self.request.method == "POST" else None
-        return super().get_throttles()
+    parser_classes = [MultiPartParser, parsers.FormParser]
 
     def get_queryset(self):
         params = s.AnalysisListFilterSerializer(data=self.request.query_params)
@@ -86,7 +105,9 @@ class AnalysisListCreateView(generics.GenericAPIView):
         tags=["analyses"],
         summary="List your analyses, newest first",
         parameters=[s.AnalysisListFilterSerializer],
-        responses={200: s.AnalysisSerializer(many=True), **BAD_PARAMS, **ERRORS_COMMON},
+        responses={200: s.AnalysisSerializer(many=True), **BAD_PARAMS, **ERRORS_COMMON,
+                   404: OpenApiResponse(ErrorSerializer, "No page at this cursor (code `invalid_cursor`)",
+                                        examples=[examples.INVALID_CURSOR])},
     )
     def get(self, request):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
@@ -101,7 +122,7 @@ class AnalysisListCreateView(generics.GenericAPIView):
             "analysis pending: poll its `url`. With `wait=true` the answer is 201 with the finished analysis "
             "(faces, boxes, probabilities) if it finishes within `timeout` seconds (default 10, at most 30), "
             "else 202. A photo without faces is a result (`face_count` 0), not an error. Uploads are "
-            "throttled per user (scope `uploads`)."
+            "limited per user (`FER_UPLOAD_RATE`, shared with the upload page; each file counts): 429 `throttled`."
         ),
         request={"multipart/form-data": s.AnalysisCreateSerializer},
         parameters=QUERY_PARAMETERS,
@@ -133,8 +154,7 @@ class AnalysisListCreateView(generics.GenericAPIView):
 
 class AnalysisBatchView(generics.GenericAPIView):
     serializer_class = s.AnalysisSerializer
-    parser_classes = [parsers.MultiPartParser, parsers.FormParser]
-    throttle_scope = "uploads"
+    parser_classes = [MultiPartParser, parsers.FormParser]
 
     @extend_schema(
         operation_id="analyses_batch_create",
@@ -144,7 +164,7 @@ class AnalysisBatchView(generics.GenericAPIView):
             f"Several files in the multipart field `images` (at most {MAX_FILES_PER_REQUEST}). The answer is 207 "
             "Multi-Status: `results` lists, in order, each file's own status and either its `analysis` or its "
             "`error`. One bad file never fails the others. `model`, `detector`, `wait` and `timeout` apply to "
-            "all files (the wait is shared). Each file counts as one upload for throttling."
+            "all files (the wait is shared). Each file counts as one upload against the per-user upload rate."
         ),
         request={"multipart/form-data": s.AnalysisBatchSerializer},
         parameters=QUERY_PARAMETERS,
@@ -160,6 +180,7 @@ class AnalysisBatchView(generics.GenericAPIView):
         if not files:
             raise APIError("no_file", "Send the photos in the multipart field `images`.",
                            details={"fields": {"images": ["No file was submitted."]}})
+        check_file_count(len(files))  # too_many_files, before the serializer's generic maxItems error
         params = s.AnalysisBatchSerializer(data={**_options(request), "images": files})
         params.is_valid(raise_exception=True)
         p = params.validated_data
@@ -208,8 +229,19 @@ class ImageRenderer(renderers.BaseRenderer):
         return data
 
 
+class _FormatNegotiation(negotiation.DefaultContentNegotiation):
+    """`?format=` given empty is an unknown format (404, as DRF answers for any other), not "no format": the
+    schema lists `image` and `json` only."""
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        if request.query_params.get(self.settings.URL_FORMAT_OVERRIDE) == "":
+            raise Http404("No such format: use format=image or format=json, or an Accept header.")
+        return super().select_renderer(request, renderers, format_suffix)
+
+
 class _DownloadView(APIView):
     renderer_classes = [renderers.JSONRenderer, ImageRenderer]
+    content_negotiation_class = _FormatNegotiation
 
     def finalize_response(self, request, response, *args, **kwargs):
         if isinstance(response, Response):  # an error: always JSON, whatever Accept said

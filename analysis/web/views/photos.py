@@ -76,13 +76,16 @@ class AnalyzeView(TemplateView):
 
     def post(self, request: HttpRequest) -> HttpResponse:
         files = request.FILES.getlist("images")
+        refused: ServiceError | None = None
         try:
             results = [_result(o) for o in upload_photos(owner=request.user, files=files,
                                                          model=request.POST.get("model"),
                                                          detector=request.POST.get("detector"))]
-        except ServiceError as exc:  # the whole request refused (no file, too many, unknown model)
-            results = [{"name": "", "ok": False, "code": exc.code, "error": exc.message}]
+        except ServiceError as exc:  # the whole request refused (no file, too many, unknown model, upload rate)
+            refused, results = exc, [{"name": "", "ok": False, "code": exc.code, "error": exc.message}]
         if request.headers.get("Accept", "").startswith("application/json"):
+            if refused is not None:
+                return JsonResponse({"results": results}, status=refused.status, headers=refused.headers())
             busy = any(r.get("code") == "busy" for r in results)
             status_code = 200 if any(r["ok"] for r in results) else (503 if busy else 400)
             return JsonResponse({"results": results}, status=status_code)
