@@ -2,8 +2,9 @@
 
 For each model and detector, on a 640x480 JPEG with one face (scikit-image's astronaut, or
 `--image`): p50/p95 of decode, detect and classify, and of the whole call. For each model:
-batched classification throughput in faces/s at batch 1, 16 and 64 (`--batches`). Finally the
-peak resident memory of this process, which by then holds every model it measured.
+batched classification throughput in faces/s at batch 1, 16 and 64 (`--batches`), and the runtime
+that served it (ONNX Runtime for exported models, else Keras; see ml.serving.classifiers).
+Finally the peak resident memory of this process, which by then holds every model it measured.
 """
 
 from __future__ import annotations
@@ -70,7 +71,7 @@ def bench_throughput(model: str, batch_sizes: list[int], seconds: float) -> dict
             classifier.predict_proba(faces)
             done += size
         rates[str(size)] = round(done / (time.perf_counter() - started), 1)
-    return {"model": model, "faces_per_s": rates}
+    return {"model": model, "runtime": getattr(classifier, "runtime", ""), "faces_per_s": rates}
 
 
 def _record(report: dict) -> None:
@@ -81,7 +82,7 @@ def _record(report: dict) -> None:
     from ml.model_card import ModelCard
     from ml.serving import registry
 
-    machine = f"{platform.machine()}, {os.cpu_count()} CPU cores, Keras backend {report['backend']}"
+    machine = f"{platform.machine()}, {os.cpu_count()} CPU cores"
     for row in report["throughput"]:
         if registry.ensemble_members(row["model"]) is not None:
             continue
@@ -89,6 +90,7 @@ def _record(report: dict) -> None:
         card = ModelCard.load(directory)
         card.metrics["bench"] = {
             "machine": machine,
+            "runtime": row["runtime"],
             "command": "python -m ml.bench --write-card",
             "faces_per_s": row["faces_per_s"],
             "pipeline_ms": {p["detector"]: p["ms"] for p in report["pipeline"] if p["model"] == row["model"]},
@@ -114,15 +116,15 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--write-card", action="store_true", help="record the figures in each model's card")
     args = p.parse_args(argv)
 
-    import keras
-
     models = args.models or available_names()
-    report: dict = {"pipeline": [], "throughput": [], "backend": keras.config.backend()}
+    report: dict = {"pipeline": [], "throughput": []}
     photo = None if args.throughput_only else sample_photo(args.image)
     for model in models:
         report["throughput"].append(bench_throughput(model, args.batches, args.seconds))
         for detector in [] if photo is None else args.detectors:
             report["pipeline"].append(bench_pipeline(photo, model, detector, args.repeats))
+    # The Keras backend, for GPU runs' records; None when no model needed Keras (it is not imported to ask).
+    report["backend"] = sys.modules["keras"].config.backend() if "keras" in sys.modules else None
     report["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     report["models_loaded"] = models
     if args.write_card:
@@ -130,7 +132,6 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         print(json.dumps(report, indent=2))
         return 0
-    print(f"Keras backend: {report['backend']}")
     print("Pipeline on a 640x480 JPEG with one face (ms, p50 / p95):")
     print(f"{'model':<10} {'detector':<8} {'faces':>5} {'decode':>13} {'detect':>13} {'classify':>13} {'total':>13}")
     for row in report["pipeline"]:
@@ -139,7 +140,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{row['model']:<10} {row['detector']:<8} {row['faces_found']:>5} {cells}")
     print("\nBatched classification throughput (faces/s):")
     for row in report["throughput"]:
-        print(f"{row['model']:<10} " + "  ".join(f"batch {b}: {r:,.0f}" for b, r in row["faces_per_s"].items()))
+        rates = "  ".join(f"batch {b}: {r:,.0f}" for b, r in row["faces_per_s"].items())
+        print(f"{row['model']:<10} {rates}  [{row['runtime']}]")
     print(f"\nPeak resident memory with {', '.join(models)} loaded: {report['peak_rss_mb']} MB")
     return 0
 
