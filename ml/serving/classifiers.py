@@ -11,8 +11,8 @@ Which runtime: ONNX when the card records an export (`python -m ml.export DIR --
 Keras. `FER_MODEL_RUNTIME=keras` forces Keras (e.g. a JAX GPU host without onnxruntime),
 `FER_MODEL_RUNTIME=onnx` refuses to fall back. ONNX Runtime uses the CUDA execution provider
 when the installed package has it (`onnxruntime-gpu`), else the CPU one, with
-`FER_ONNX_THREADS` intra-op threads (default 1: measured as fast as 2 at batch 1 on 2 cores
-and it leaves the other core to detection and to concurrent requests; see docs/ml.md).
+`FER_ONNX_THREADS` intra-op threads (default: the CPUs this process may use, at most
+MAX_DEFAULT_THREADS; 1 is better where other processes keep the cores busy: docs/ml.md).
 """
 
 from __future__ import annotations
@@ -32,7 +32,9 @@ MAX_BATCH = 256
 RUNTIME_ENV = "FER_MODEL_RUNTIME"
 RUNTIMES = ("auto", "onnx", "keras")
 THREADS_ENV = "FER_ONNX_THREADS"
-DEFAULT_THREADS = 1
+# Batch 64 needs every core of a 2-core machine; beyond 4, a 48 px face's small convolutions gain
+# little and several worker processes on one host would oversubscribe it.
+MAX_DEFAULT_THREADS = 4
 # In order of preference; only those the installed onnxruntime offers are used.
 PREFERRED_PROVIDERS = ("CUDAExecutionProvider", "CPUExecutionProvider")
 
@@ -112,10 +114,17 @@ def load_model_weights(model, directory: Path) -> None:
         raise ModelFileError(f"model weights could not be loaded: {h5 if h5.is_file() else directory}: {exc}") from None
 
 
+def _usable_cpus() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
 def intra_op_threads() -> int:
     raw = os.environ.get(THREADS_ENV, "").strip()
     if not raw:
-        return DEFAULT_THREADS
+        return min(_usable_cpus(), MAX_DEFAULT_THREADS)
     if not raw.isdigit() or int(raw) < 1:
         raise ValueError(f"{THREADS_ENV} must be a whole number of threads, at least 1; got {raw!r}")
     return int(raw)

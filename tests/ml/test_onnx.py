@@ -8,6 +8,7 @@ import os
 import shutil
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -57,6 +58,16 @@ def test_export_reproduces_keras(onnx_model_dir: Path, faces):
     onnx_probs = OnnxClassifier(onnx_model_dir).predict_proba(x, flip=True)
     assert onnx_probs.shape == keras_probs.shape and onnx_probs.dtype == np.float32
     assert np.abs(onnx_probs - keras_probs).max() <= onnx_export.MAX_PROBABILITY_DIFF
+
+
+def test_concurrent_predictions_match_sequential_ones(onnx_model_dir: Path, faces):
+    classifier = OnnxClassifier(onnx_model_dir)
+    batches = [faces[0][i : i + 5] for i in range(0, 40, 5)]
+    expected = [classifier.predict_proba(b) for b in batches]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        got = list(pool.map(classifier.predict_proba, batches * 4))
+    for i, probs in enumerate(got):
+        assert np.allclose(probs, expected[i % len(batches)], atol=1e-6)
 
 
 def test_card_records_the_export(onnx_model_dir: Path):
