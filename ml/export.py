@@ -104,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def export_onnx_cli(directory: Path, data: str, float16: bool, argv: list[str] | None) -> int:
     from ml.training.datasets import DatasetError
-    from ml.training.onnx_export import ParityError, export_onnx
+    from ml.training.onnx_export import OnnxExportError, ParityError, export_onnx
 
     command = "python -m ml.export " + " ".join(sys.argv[1:] if argv is None else argv)
     try:
@@ -112,7 +112,7 @@ def export_onnx_cli(directory: Path, data: str, float16: bool, argv: list[str] |
     except ParityError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    except (DatasetError, ModelFileError) as exc:
+    except (OnnxExportError, DatasetError, ModelFileError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     check = record["parity"]
@@ -121,6 +121,7 @@ def export_onnx_cli(directory: Path, data: str, float16: bool, argv: list[str] |
           f"difference {check['max_abs_probability_diff']}, accuracy {check['keras_accuracy']} (Keras) / "
           f"{check['onnx_accuracy']} (ONNX)")
     return 0
+
 
 if __name__ == "__main__":
     sys.exit(main())

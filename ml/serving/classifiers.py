@@ -150,7 +150,7 @@ def _read_onnx(path: Path, sha256: str | None) -> bytes:
 
 
 class OnnxClassifier(ModelClassifier):
-    """A model exported to ONNX, run by ONNX Runtime. `run` may be called from several threads at once."""
+    """A model exported to ONNX, run by ONNX Runtime; `predict_proba` may be called from several threads at once."""
 
     def __init__(self, directory: str | Path, card: ModelCard | None = None, path: str | Path | None = None):
         """`path` overrides the card's ONNX file (the export checks a new file before recording it)."""
@@ -168,12 +168,14 @@ class OnnxClassifier(ModelClassifier):
             self.session = onnxruntime.InferenceSession(data, options, providers=onnx_providers())
         except Exception as exc:  # onnxruntime raises its own exception types for a damaged or invalid file
             raise ModelFileError(f"ONNX model could not be loaded: {self.path}: {exc}") from None
-        (model_input,), (model_output,) = self.session.get_inputs(), self.session.get_outputs()
-        spec = self.card.input
-        if list(model_input.shape[1:]) != [spec.size, spec.size, spec.channels]:
-            raise ModelFileError(f"ONNX model input {model_input.shape} does not match the card's "
+        inputs, outputs, spec = self.session.get_inputs(), self.session.get_outputs(), self.card.input
+        if len(inputs) != 1 or len(outputs) != 1:
+            raise ModelFileError(f"ONNX model has {len(inputs)} inputs and {len(outputs)} outputs, "
+                                 f"expected one of each: {self.path}")
+        if list(inputs[0].shape[1:]) != [spec.size, spec.size, spec.channels]:
+            raise ModelFileError(f"ONNX model input {inputs[0].shape} does not match the card's "
                                  f"{spec.size}x{spec.size}x{spec.channels}: {self.path}")
-        self.input_name, self.output_name = model_input.name, model_output.name
+        self.input_name, self.output_name = inputs[0].name, outputs[0].name
         provider = self.session.get_providers()[0]
         self.runtime = f"onnxruntime {onnxruntime.__version__} ({provider}, {options.intra_op_num_threads} threads)"
 

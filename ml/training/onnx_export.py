@@ -38,7 +38,11 @@ PARITY_USAGE = "PublicTest"
 WEIGHT_PREFIXES = ("model.weights", "weights-")  # the weight files an export is made from
 
 
-class ParityError(RuntimeError):
+class OnnxExportError(RuntimeError):
+    """The model cannot be exported here (e.g. not the TensorFlow backend)."""
+
+
+class ParityError(OnnxExportError):
     """The exported model does not reproduce the Keras model within the limits."""
 
 
@@ -48,7 +52,7 @@ def convert(keras_model, opset: int = OPSET):
     import onnx
 
     if keras.config.backend() != "tensorflow":
-        raise RuntimeError(f"ONNX export needs KERAS_BACKEND=tensorflow, not {keras.config.backend()}")
+        raise OnnxExportError(f"ONNX export needs KERAS_BACKEND=tensorflow, not {keras.config.backend()}")
     keras_model(np.zeros((1, *keras_model.input_shape[1:]), dtype=np.float32))  # the export needs a called model
     with tempfile.TemporaryDirectory() as tmp, warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*np.object", category=FutureWarning)  # Keras' tf2onnx patch
