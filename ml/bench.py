@@ -2,8 +2,12 @@
 
 For each model and detector, on a 640x480 JPEG with one face (scikit-image's astronaut, or
 `--image`): p50/p95 of decode, detect and classify, and of the whole call. For each model:
-batched classification throughput in faces/s at batch 1, 16 and 64 (`--batches`). Finally the
-peak resident memory of this process, which by then holds every model it measured.
+batched classification throughput in faces/s and CPU time per face (all threads) at batch 1, 16
+and 64 (`--batches`), and the runtime that served it (ONNX Runtime for exported models, else
+Keras; `FER_MODEL_RUNTIME=keras` compares). With `--startup`, for each model, what a fresh
+process pays to load it through the registry and warm it up: seconds, peak memory, and whether
+TensorFlow was imported. Finally the peak resident memory of this process, which by then holds
+every model it measured.
 """
 
 from __future__ import annotations
@@ -60,17 +64,43 @@ def bench_throughput(model: str, batch_sizes: list[int], seconds: float) -> dict
 
     classifier = get_classifier(model)
     rng = np.random.default_rng(0)
-    rates = {}
+    rates, cpu = {}, {}
     for size in batch_sizes:
         faces = rng.integers(0, 256, size=(size, 48, 48), dtype=np.uint8)
         classifier.predict_proba(faces)
         classifier.predict_proba(faces)
-        done, started = 0, time.perf_counter()
+        done, started, cpu_started = 0, time.perf_counter(), time.process_time()
         while time.perf_counter() - started < seconds:
             classifier.predict_proba(faces)
             done += size
         rates[str(size)] = round(done / (time.perf_counter() - started), 1)
-    return {"model": model, "faces_per_s": rates}
+        cpu[str(size)] = round((time.process_time() - cpu_started) * 1000 / done, 3)
+    return {"model": model, "runtime": getattr(classifier, "runtime", ""), "faces_per_s": rates,
+            "cpu_ms_per_face": cpu}
+
+
+STARTUP_SCRIPT = """
+import json, resource, sys, time
+started = time.perf_counter()
+from ml.serving.registry import get_classifier
+classifier = get_classifier(sys.argv[1])
+classifier.warm_up()
+print(json.dumps({"seconds": round(time.perf_counter() - started, 2),
+                  "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+                  "tensorflow_imported": "tensorflow" in sys.modules,
+                  "runtime": getattr(classifier, "runtime", "")}))
+"""
+
+
+def bench_startup(model: str) -> dict:
+    """Import, load and warm-up of one model in a fresh interpreter, as a web or worker process starts."""
+    import subprocess
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    done = subprocess.run([sys.executable, "-c", STARTUP_SCRIPT, model], cwd=root, capture_output=True, text=True,
+                          check=True)
+    return {"model": model, **json.loads(done.stdout.strip().splitlines()[-1])}
 
 
 def _record(report: dict) -> None:
@@ -81,7 +111,7 @@ def _record(report: dict) -> None:
     from ml.model_card import ModelCard
     from ml.serving import registry
 
-    machine = f"{platform.machine()}, {os.cpu_count()} CPU cores, Keras backend {report['backend']}"
+    machine = f"{platform.machine()}, {os.cpu_count()} CPU cores"
     for row in report["throughput"]:
         if registry.ensemble_members(row["model"]) is not None:
             continue
@@ -89,6 +119,7 @@ def _record(report: dict) -> None:
         card = ModelCard.load(directory)
         card.metrics["bench"] = {
             "machine": machine,
+            "runtime": row["runtime"],
             "command": "python -m ml.bench --write-card",
             "faces_per_s": row["faces_per_s"],
             "pipeline_ms": {p["detector"]: p["ms"] for p in report["pipeline"] if p["model"] == row["model"]},
@@ -110,19 +141,22 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--batches", type=int, nargs="*", default=[1, 16, 64])
     p.add_argument("--seconds", type=float, default=3.0, help="time per throughput measurement")
     p.add_argument("--throughput-only", action="store_true", help="skip the photo pipeline (GPU runs)")
+    p.add_argument("--startup", action="store_true", help="also time loading each model in a fresh process")
     p.add_argument("--json", action="store_true")
     p.add_argument("--write-card", action="store_true", help="record the figures in each model's card")
     args = p.parse_args(argv)
 
-    import keras
-
     models = args.models or available_names()
-    report: dict = {"pipeline": [], "throughput": [], "backend": keras.config.backend()}
+    report: dict = {"pipeline": [], "throughput": [], "startup": []}
     photo = None if args.throughput_only else sample_photo(args.image)
     for model in models:
+        if args.startup:  # first: the fresh process must not compete with this one's threads
+            report["startup"].append(bench_startup(model))
         report["throughput"].append(bench_throughput(model, args.batches, args.seconds))
         for detector in [] if photo is None else args.detectors:
             report["pipeline"].append(bench_pipeline(photo, model, detector, args.repeats))
+    # The Keras backend, for GPU runs' records; None when no model needed Keras (it is not imported to ask).
+    report["backend"] = sys.modules["keras"].config.backend() if "keras" in sys.modules else None
     report["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     report["models_loaded"] = models
     if args.write_card:
@@ -130,7 +164,6 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         print(json.dumps(report, indent=2))
         return 0
-    print(f"Keras backend: {report['backend']}")
     print("Pipeline on a 640x480 JPEG with one face (ms, p50 / p95):")
     print(f"{'model':<10} {'detector':<8} {'faces':>5} {'decode':>13} {'detect':>13} {'classify':>13} {'total':>13}")
     for row in report["pipeline"]:
@@ -139,7 +172,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{row['model']:<10} {row['detector']:<8} {row['faces_found']:>5} {cells}")
     print("\nBatched classification throughput (faces/s):")
     for row in report["throughput"]:
-        print(f"{row['model']:<10} " + "  ".join(f"batch {b}: {r:,.0f}" for b, r in row["faces_per_s"].items()))
+        rates = "  ".join(f"batch {b}: {r:,.0f} ({row['cpu_ms_per_face'][b]:.2f} CPU ms/face)"
+                          for b, r in row["faces_per_s"].items())
+        print(f"{row['model']:<10} {rates}  [{row['runtime']}]")
+    if report["startup"]:
+        print("\nFresh process: import, load and warm up one model through the registry:")
+    for row in report["startup"]:
+        print(f"{row['model']:<10} {row['seconds']:.2f} s, peak RSS {row['peak_rss_mb']} MB, TensorFlow "
+              f"{'imported' if row['tensorflow_imported'] else 'not imported'}  [{row['runtime']}]")
     print(f"\nPeak resident memory with {', '.join(models)} loaded: {report['peak_rss_mb']} MB")
     return 0
 

@@ -1,11 +1,17 @@
 """Model directories: weights plus a JSON model card.
 
 A model directory holds `model.weights.h5` (weights only: architecture is rebuilt from code, so
-the file stays small and loads on any Keras backend) and `card.json`:
+the file stays small and loads on any Keras backend) or its compact copy (`ml.weights_io`),
+optionally `model.onnx` (the same model exported for serving, `ml.training.onnx_export`), and
+`card.json`:
 
     {"name", "arch", "description", "classes", "input": {"size", "channels"},
      "training": {...recipe, data, epochs, time, device...},
-     "metrics": {"validation": {...}, "PublicTest": {"accuracy", "per_class", "confusion", ...}}}
+     "metrics": {"validation": {...}, "PublicTest": {"accuracy", "per_class", "confusion", ...}},
+     "onnx": {"file", "sha256", "opset", "input", "output", "tools", "parity": {...}, ...}}
+
+`onnx` is empty until the model is exported; serving uses the ONNX file only when the card
+records it, so a retrained model (whose new card has no record) never meets a stale export.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ from ml.input_spec import InputSpec
 
 CARD_FILE = "card.json"
 WEIGHTS_FILE = "model.weights.h5"
+ONNX_FILE = "model.onnx"
 
 
 class ModelFileError(RuntimeError):
@@ -35,6 +42,7 @@ class ModelCard:
     classes: list[str] = field(default_factory=lambda: list(EMOTIONS))
     training: dict[str, Any] = field(default_factory=dict)
     metrics: dict[str, Any] = field(default_factory=dict)
+    onnx: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -51,6 +59,7 @@ class ModelCard:
             classes=list(data.get("classes", EMOTIONS)),
             training=dict(data.get("training", {})),
             metrics=dict(data.get("metrics", {})),
+            onnx=dict(data.get("onnx", {})),
         )
 
     def save(self, directory: str | Path) -> Path:

@@ -1,6 +1,7 @@
 """Which models exist, what their cards say, and loading each once per process.
 
-Shipped models live in `ml/models/<name>/` (weights + card.json). More directories can be added
+Shipped models live in `ml/models/<name>/` (weights, card.json and, once exported, model.onnx,
+which is what gets served: see `ml.serving.classifiers.load_classifier`). More directories can be added
 with the `FER_MODELS_DIR` environment variable (paths separated by os.pathsep); a name found
 there overrides a shipped one. Ensembles are virtual: `ensemble` averages every available model
 among vgg16, resnet50 and fast (listed once at least two exist), and any `a+b[+c]` name averages
@@ -84,8 +85,8 @@ def get_classifier(name: str = DEFAULT_MODEL) -> Classifier:
         if name in _cache:
             return _cache[name]
     validate_name(name)
-    # Imported here: listing and validating models must not pull Keras into web processes.
-    from ml.serving.classifiers import EnsembleClassifier, KerasClassifier
+    # Imported here: listing and validating models must not load any runtime into web processes.
+    from ml.serving.classifiers import EnsembleClassifier, load_classifier
 
     with _load_lock:
         if name in _cache:
@@ -94,7 +95,7 @@ def get_classifier(name: str = DEFAULT_MODEL) -> Classifier:
         if members is not None:
             classifier: Classifier = EnsembleClassifier(name, [get_classifier(m) for m in members])
         else:
-            classifier = KerasClassifier(model_dirs()[name])
+            classifier = load_classifier(model_dirs()[name])
         with _lock:
             return _cache.setdefault(name, classifier)
 

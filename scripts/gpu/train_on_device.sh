@@ -69,8 +69,9 @@ done
 kill "$tailer" 2>/dev/null || true
 
 # Batched inference throughput of what ships (the compact weights), plus the CPU model for scale.
+# Keras on the device's backend: the shipped fast's ONNX export would need onnxruntime-gpu there.
 if [ "${#exported[@]}" -gt 0 ]; then
-  FER_MODELS_DIR="$OUT" "$PY" -m ml.bench --models fast "${exported[@]}" --throughput-only --batches 64 256 \
+  FER_MODEL_RUNTIME=keras FER_MODELS_DIR="$OUT" "$PY" -m ml.bench --models fast "${exported[@]}" --throughput-only --batches 64 256 \
     --seconds "${BENCH_SECONDS:-4}" --json > "$run_dir/throughput.json" || true
   cat "$run_dir/throughput.json" || true
   for arch in "${exported[@]}"; do
