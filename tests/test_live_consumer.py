@@ -230,7 +230,7 @@ def test_sessions_appear_in_history_and_statistics(client, user, make_user):
     assert reverse("analysis:live_session", args=[mine.id]) in history and "mostly happy" in history
     stats = client.get(reverse("analysis:statistics")).content.decode()
     assert 'data-stat="live_sessions">1<' in stats and 'data-stat="live_frames">9<' in stats
-    assert "Live sessions: faces per emotion" in stats
+    assert "Faces per emotion in live sessions" in stats
     assert ">50<" not in stats  # the other user's session is not counted
 
 

@@ -52,7 +52,7 @@ def test_result_page_has_player_overlay_data_timelines_and_summary(signed_in, us
     video = make_video(user, emotions=("happy", "happy", "sad"))
     page = signed_in.get(reverse("analysis:video_detail", args=[video.id])).content.decode()
     assert reverse("analysis:video_file", args=[video.id]) in page and 'id="video-overlay"' in page
-    assert 'class="timeline"' in page and "Face 1" in page
+    assert 'id="chart-face-1"' in page and "Face 1" in page
     assert "67%" in page  # two of three samples happy: share of time
     frames = signed_in.get(reverse("analysis:video_frames", args=[video.id])).json()
     assert [s["t"] for s in frames["samples"]] == [0.0, 0.2, 0.4]

@@ -50,6 +50,8 @@ class DeleteAllView(TemplateView):
         parts = [plural(deleted["analyses"], "analysis", "analyses"), plural(deleted["faces"], "face"),
                  plural(deleted["photos"], "stored photo") + " with " + ("its thumbnail" if deleted["photos"] == 1
                                                                        else "their thumbnails"),
-                 plural(deleted["live_sessions"], "live session"), plural(deleted["videos"], "video")]
+                 plural(deleted["live_sessions"], "live session")]
+        if deleted["videos"]:
+            parts.append(plural(deleted["videos"], "video"))
         messages.success(request, f"Deleted all your data: {', '.join(parts[:-1])} and {parts[-1]}.")
         return redirect("analysis:analyze")
