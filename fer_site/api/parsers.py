@@ -8,7 +8,9 @@ from django.http.multipartparser import MultiPartParserError
 from rest_framework import parsers
 from rest_framework.exceptions import ParseError
 
-from fer_site.api.errors import APIError
+# ServiceError, not the API's APIError: fer_site.api.errors imports DRF's views, whose settings load
+# this parser, so importing it from here would be a cycle.
+from fer_site.errors import ServiceError
 
 MALFORMED = ("The request body is not valid multipart/form-data (a boundary, a part's headers or its end are "
              "missing or damaged); send the photo as the file field `image` of a multipart form.")
@@ -22,4 +24,4 @@ class MultiPartParser(parsers.MultiPartParser):
             cause = exc.__context__
             if not isinstance(cause, MultiPartParserError):
                 raise
-            raise APIError("parse_error", MALFORMED, details={"reason": str(cause)}) from None
+            raise ServiceError(MALFORMED, code="parse_error", status=400, details={"reason": str(cause)}) from None
