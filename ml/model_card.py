@@ -7,11 +7,14 @@ optionally `model.onnx` (the same model exported for serving, `ml.training.onnx_
 
     {"name", "arch", "description", "classes", "input": {"size", "channels"},
      "training": {...recipe, data, epochs, time, device...},
-     "metrics": {"validation": {...}, "PublicTest": {"accuracy", "per_class", "confusion", ...}},
-     "onnx": {"file", "sha256", "opset", "input", "output", "tools", "parity": {...}, ...}}
+     "metrics": {"validation": {...}, "PublicTest": {"accuracy", "per_class", "confusion", "ece", ...}},
+     "onnx": {"file", "sha256", "opset", "input", "output", "tools", "parity": {...}, ...},
+     "calibration": {"temperature", "threshold", "rule", "validation_ece_before", "validation_ece_after", ...}}
 
 `onnx` is empty until the model is exported; serving uses the ONNX file only when the card
 records it, so a retrained model (whose new card has no record) never meets a stale export.
+`calibration` is written by `python -m ml.calibrate` (fitted on the validation hold-out) and applied when the
+model is served (`ml.serving.calibration`); a card without it is served uncalibrated.
 """
 
 from __future__ import annotations
@@ -43,6 +46,7 @@ class ModelCard:
     training: dict[str, Any] = field(default_factory=dict)
     metrics: dict[str, Any] = field(default_factory=dict)
     onnx: dict[str, Any] = field(default_factory=dict)
+    calibration: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -60,6 +64,7 @@ class ModelCard:
             training=dict(data.get("training", {})),
             metrics=dict(data.get("metrics", {})),
             onnx=dict(data.get("onnx", {})),
+            calibration=dict(data.get("calibration") or {}),
         )
 
     def save(self, directory: str | Path) -> Path:

@@ -204,16 +204,22 @@ def load_classifier(directory: str | Path) -> ModelClassifier:
 
 
 class EnsembleClassifier:
-    """Averages the probabilities of its members (equal weights)."""
+    """Weighted average of the probabilities of its members (equal weights unless given; weights are
+    fitted on validation by ml.calibrate). Members with weight 0 are not run."""
 
-    def __init__(self, name: str, members: list[Classifier]):
+    def __init__(self, name: str, members: list[Classifier], weights: list[float] | None = None):
         if len(members) < 2:
             raise ValueError("an ensemble needs at least two members")
+        weights = [1.0] * len(members) if weights is None else [float(w) for w in weights]
+        if len(weights) != len(members) or min(weights) < 0 or sum(weights) <= 0:
+            raise ValueError(f"an ensemble needs one non-negative weight per member, not all 0; got {weights}")
         self.name, self.members = name, members
         self.runtime = ", ".join(sorted({getattr(m, "runtime", "") for m in members}))
+        self.weights = [w / sum(weights) for w in weights]
 
     def predict_proba(self, faces: np.ndarray, flip: bool = False) -> np.ndarray:
-        return np.mean([m.predict_proba(faces, flip=flip) for m in self.members], axis=0).astype(np.float32)
+        used = [(m, w) for m, w in zip(self.members, self.weights, strict=True) if w > 0]
+        return sum(w * m.predict_proba(faces, flip=flip) for m, w in used).astype(np.float32)
 
     def warm_up(self) -> None:
         warm_up(self)

@@ -3,9 +3,12 @@
 Shipped models live in `ml/models/<name>/` (weights, card.json and, once exported, model.onnx,
 which is what gets served: see `ml.serving.classifiers.load_classifier`). More directories can be added
 with the `FER_MODELS_DIR` environment variable (paths separated by os.pathsep); a name found
-there overrides a shipped one. Ensembles are virtual: `ensemble` averages every available model
-among vgg16, resnet50 and fast (listed once at least two exist), and any `a+b[+c]` name averages
-exactly those.
+there overrides a shipped one. Ensembles are virtual: `ensemble` is a weighted average of every
+available model among vgg16, resnet50 and fast, and any `a+b[+c]` name one of exactly those; either is
+offered only once `python -m ml.calibrate` has validated it (`ml.serving.ensembles`).
+
+Served probabilities are calibrated: each model's (and each ensemble's) temperature from its card (or
+ensembles.json) is applied where its probabilities come out (`ml.serving.calibration`).
 """
 
 from __future__ import annotations
@@ -15,7 +18,8 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ml.model_card import CARD_FILE, ModelCard, ModelFileError
+from ml.model_card import CARD_FILE, ModelCard
+from ml.serving import ensembles, presentation
 
 if TYPE_CHECKING:
     from ml.serving.classifiers import Classifier
@@ -34,6 +38,10 @@ _load_lock = threading.RLock()
 
 class UnknownModelError(ValueError):
     pass
+
+
+class ModelNotOfferedError(UnknownModelError):
+    """An ensemble that exists but is not offered (not validated, or no better than its best member)."""
 
 
 def _search_dirs() -> list[Path]:
@@ -63,20 +71,52 @@ def ensemble_members(name: str) -> list[str] | None:
 
 def available_names() -> list[str]:
     names = sorted(model_dirs())
-    if len(ensemble_members(ENSEMBLE_NAME) or []) >= 2:
+    if len(ensemble_members(ENSEMBLE_NAME) or []) >= 2 and ensemble_status(ENSEMBLE_NAME)[0]:
         names.append(ENSEMBLE_NAME)
     return names
 
 
 def validate_name(name: str) -> str:
-    """Return the name if it can be loaded, else raise UnknownModelError listing the choices."""
+    """Return the name if it can be loaded, else raise UnknownModelError listing the choices (or
+    ModelNotOfferedError saying why an ensemble is not offered)."""
     members = ensemble_members(name)
     known = model_dirs()
     wanted = members if members is not None else [name]
     missing = [m for m in wanted if m not in known]
     if missing or (members is not None and len(members) < 2):
         raise UnknownModelError(f"unknown model {name!r}; available: {', '.join(available_names()) or 'none'}")
+    if members is not None:
+        offered, why = ensemble_status(name)
+        if not offered:
+            raise ModelNotOfferedError(f"model {name!r} is not offered: {why}; available: "
+                                       f"{', '.join(available_names()) or 'none'}")
     return name
+
+
+def ensemble_records() -> dict[str, dict[str, Any]]:
+    return ensembles.read_records([p for p in _search_dirs() if p.is_dir()])
+
+
+def ensembles_file(name: str) -> Path:
+    """Where ml.calibrate and ml.evaluate write the record of ensemble `name`: the file that holds it now,
+    else the last model search directory's."""
+    holding = [d / ensembles.FILE for d in _search_dirs() if name in ensembles.read_records([d])]
+    return holding[-1] if holding else _search_dirs()[-1] / ensembles.FILE
+
+
+def ensemble_status(name: str) -> tuple[bool, str]:
+    """(offered, why) for an ensemble name whose members all exist (ml.serving.ensembles.offer_status)."""
+    members = ensemble_members(name) or []
+    dirs = model_dirs()
+    cards = {m: ModelCard.load(dirs[m]) for m in members}
+    return ensembles.offer_status(name, members, ensemble_records().get(name), cards)
+
+
+def calibration(name: str) -> dict[str, Any]:
+    """The stored calibration of a model or ensemble ({} when it has none): temperature, threshold, rule..."""
+    if ensemble_members(name) is not None:
+        return dict(ensemble_records().get(name, {}).get("calibration") or {})
+    return dict(ModelCard.load(model_dirs()[name]).calibration)
 
 
 def get_classifier(name: str = DEFAULT_MODEL) -> Classifier:
@@ -86,6 +126,7 @@ def get_classifier(name: str = DEFAULT_MODEL) -> Classifier:
             return _cache[name]
     validate_name(name)
     # Imported here: listing and validating models must not load any runtime into web processes.
+    from ml.serving.calibration import calibrated
     from ml.serving.classifiers import EnsembleClassifier, load_classifier
 
     with _load_lock:
@@ -93,20 +134,31 @@ def get_classifier(name: str = DEFAULT_MODEL) -> Classifier:
             return _cache[name]
         members = ensemble_members(name)
         if members is not None:
-            classifier: Classifier = EnsembleClassifier(name, [get_classifier(m) for m in members])
+            weights = ensembles.member_weights(ensemble_records()[name], members)
+            classifier: Classifier = EnsembleClassifier(name, [get_classifier(m) for m in members], weights)
         else:
             classifier = load_classifier(model_dirs()[name])
+        classifier = calibrated(classifier, calibration(name).get("temperature"))
         with _lock:
             return _cache.setdefault(name, classifier)
+
+
+def forget(name: str) -> None:
+    """Drop `name`, and every loaded ensemble containing it, from this process's cache (its card changed)."""
+    with _lock:
+        for cached in list(_cache):
+            if cached == name or name in (ensemble_members(cached) or []):
+                del _cache[cached]
 
 
 def describe(name: str) -> dict[str, Any]:
     """What the platform shows about a model: its card, without loading any weights."""
     members = ensemble_members(name)
+    cal = calibration(name)
     if members is None:
         card = ModelCard.load(model_dirs()[name])
         public = card.metrics.get("PublicTest", {})
-        return {
+        info = {
             "name": name,
             "arch": card.arch,
             "description": card.description,
@@ -114,29 +166,44 @@ def describe(name: str) -> dict[str, Any]:
             "accuracy": public.get("accuracy"),
             "per_class": public.get("per_class"),
             "metrics": card.metrics,
-            "default": name == DEFAULT_MODEL,
         }
-    return {
-        "name": name,
-        "arch": "ensemble",
-        "description": "Average of " + ", ".join(members),
-        "members": members,
-        "accuracy": _ensemble_accuracy(name),
-        "default": False,
-    }
+    else:
+        record = ensemble_records().get(name, {})
+        public = record.get("PublicTest", {})
+        offered, why = ensemble_status(name)
+        weights = ensembles.member_weights(record, members)
+        info = {
+            "name": name,
+            "arch": "ensemble",
+            "description": ("Weighted average of " + ", ".join(f"{m} ({w:.0%})" for m, w in zip(members, weights,
+                                                                                              strict=True))
+                            if record.get("weights") else "Average of " + ", ".join(members)),
+            "members": members,
+            "weights": record.get("weights"),
+            "accuracy": public.get("accuracy", record.get("accuracy")),
+            "offered": offered,
+            "offered_reason": why,
+        }
+    verdict = presentation.quality(name, info["accuracy"], _best_single())
+    info.update(verdict)
+    info.update({
+        "label": presentation.label(name, info["accuracy"], verdict["quality"]),
+        "ece": public.get("ece"),
+        "macro_f1": public.get("macro_f1"),
+        "ferplus_majority_accuracy": public.get("ferplus_majority_accuracy"),
+        "temperature": cal.get("temperature"),
+        "uncertain_below": cal.get("threshold"),
+        "default": name == DEFAULT_MODEL and verdict["quality"] != "poor",
+    })
+    return info
 
 
-def _ensemble_accuracy(name: str) -> float | None:
-    """Ensemble figures are measured by ml.evaluate and stored in ml/models/ensembles.json."""
-    import json
-
-    path = SHIPPED_DIR / "ensembles.json"
-    if not path.is_file():
-        return None
-    try:
-        return json.loads(path.read_text()).get(name, {}).get("accuracy")
-    except (json.JSONDecodeError, AttributeError):
-        raise ModelFileError(f"ensemble figures are not valid JSON: {path}") from None
+def _best_single() -> tuple[str, float] | None:
+    """(name, PublicTest accuracy) of the most accurate single model, from the cards."""
+    scored = [(name, ModelCard.load(d).metrics.get("PublicTest", {}).get("accuracy"))
+              for name, d in model_dirs().items()]
+    measured = [(name, acc) for name, acc in scored if acc is not None]
+    return max(measured, key=lambda item: item[1]) if measured else None
 
 
 def list_models() -> list[dict[str, Any]]:

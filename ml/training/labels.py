@@ -110,3 +110,23 @@ def mix_targets(y: np.ndarray, votes: np.ndarray | None = None, *, ferplus_weigh
             raise LabelFileError(f"{len(teacher)} teacher predictions for {len(y)} faces")
         targets = (1.0 - teacher_weight) * targets + teacher_weight * sharpen(teacher, temperature)
     return targets.astype(np.float32)
+
+
+# FER2013's labels agree with the FER+ majority on 62-66% of faces; votes of other rows agree on about 17%
+# (the class frequencies' chance level): below this share the votes are not for these faces.
+MIN_MAJORITY_AGREEMENT = 0.4
+
+
+def check_votes_line_up(y: np.ndarray, votes: np.ndarray, source: str = "the votes") -> None:
+    """Raise LabelFileError when `votes` are plainly not the votes of the faces labelled `y` (same count,
+    other order: e.g. the Training .npz, whose rows are not in the CSV's order)."""
+    if len(votes) != len(y):
+        raise LabelFileError(f"{source}: {len(votes)} rows of votes for {len(y)} faces")
+    majority = majority_labels(votes)
+    known = majority != NO_MAJORITY
+    if known.sum() < 100:  # too few faces to tell
+        return
+    agreement = float((majority[known] == np.asarray(y)[known]).mean())
+    if agreement < MIN_MAJORITY_AGREEMENT:
+        raise LabelFileError(f"{source}: the FER+ majority agrees with the faces' labels on {agreement:.0%} of "
+                             f"them (62-66% expected): the votes are not in these faces' row order")

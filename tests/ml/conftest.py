@@ -81,6 +81,25 @@ def tiny_models(trained_model_dir: Path, monkeypatch) -> str:
     return "tiny"
 
 
+def write_ensemble_record(models: Path, name: str, members: list[str], **fields) -> None:
+    """A validated, offered ensemble record, as ml.calibrate writes it, in `models`/ensembles.json (`fields`
+    override); the members are found by the registry."""
+    import json
+
+    from ml.model_card import ModelCard
+    from ml.serving import registry
+    from ml.serving.ensembles import member_fingerprint
+
+    cards = {m: ModelCard.load(registry.model_dirs()[m]) for m in members}
+    record = {"members": members, "weights": {m: 1 / len(members) for m in members},
+              "member_fingerprints": {m: member_fingerprint(c) for m, c in cards.items()},
+              "offered": True, "reason": "written by a test"} | fields
+    path = models / "ensembles.json"
+    stored = json.loads(path.read_text()) if path.is_file() else {}
+    stored[name] = record
+    path.write_text(json.dumps(stored))
+
+
 def encode(image: np.ndarray | Image.Image, fmt: str = "JPEG", **params) -> bytes:
     pil = image if isinstance(image, Image.Image) else Image.fromarray(image)
     buffer = io.BytesIO()
