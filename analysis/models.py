@@ -10,10 +10,28 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import pgettext_lazy
 
 from ml.emotions import EMOTIONS
 
-EMOTION_CHOICES = [(e, e.capitalize()) for e in EMOTIONS]
+# The emotions' names for people, translated (context "emotion": "Fear" the noun, not a verb); the codes stay
+# the machine-readable values of the API, the exports and the data attributes.
+EMOTION_NAMES = {
+    "angry": pgettext_lazy("emotion", "Angry"),
+    "disgust": pgettext_lazy("emotion", "Disgust"),
+    "fear": pgettext_lazy("emotion", "Fear"),
+    "happy": pgettext_lazy("emotion", "Happy"),
+    "sad": pgettext_lazy("emotion", "Sad"),
+    "surprise": pgettext_lazy("emotion", "Surprise"),
+    "neutral": pgettext_lazy("emotion", "Neutral"),
+}
+assert tuple(EMOTION_NAMES) == EMOTIONS, "one name per emotion, in the classes' order"
+EMOTION_CHOICES = [(e, EMOTION_NAMES[e]) for e in EMOTIONS]
+
+
+def emotion_name(code: str) -> str:
+    """'happy' -> 'Happy' (or 'Vui' in Vietnamese); an unknown code is shown as it is."""
+    return str(EMOTION_NAMES.get(code, code))
 
 
 def photo_path(instance: Analysis, filename: str) -> str:
@@ -28,10 +46,10 @@ def thumbnail_path(instance: Analysis, filename: str) -> str:
 
 class Analysis(models.Model):
     class Status(models.TextChoices):
-        PENDING = "pending", "Pending"
-        RUNNING = "running", "Running"
-        DONE = "done", "Done"
-        FAILED = "failed", "Failed"
+        PENDING = "pending", pgettext_lazy("status", "Pending")
+        RUNNING = "running", pgettext_lazy("status", "Running")
+        DONE = "done", pgettext_lazy("status", "Done")
+        FAILED = "failed", pgettext_lazy("status", "Failed")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="analyses")
@@ -149,18 +167,18 @@ class Video(models.Model):
     """An uploaded video file and the state of its analysis; the per-face results are its `tracks`."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Pending"
-        RUNNING = "running", "Running"
-        DONE = "done", "Done"
-        FAILED = "failed", "Failed"
-        CANCELLED = "cancelled", "Cancelled"
+        PENDING = "pending", pgettext_lazy("status", "Pending")
+        RUNNING = "running", pgettext_lazy("status", "Running")
+        DONE = "done", pgettext_lazy("status", "Done")
+        FAILED = "failed", pgettext_lazy("status", "Failed")
+        CANCELLED = "cancelled", pgettext_lazy("status", "Cancelled")
 
     class Annotation(models.TextChoices):
-        NONE = "", "Not requested"
-        PENDING = "pending", "Pending"
-        RUNNING = "running", "Running"
-        DONE = "done", "Done"
-        FAILED = "failed", "Failed"
+        NONE = "", pgettext_lazy("status", "Not requested")
+        PENDING = "pending", pgettext_lazy("status", "Pending")
+        RUNNING = "running", pgettext_lazy("status", "Running")
+        DONE = "done", pgettext_lazy("status", "Done")
+        FAILED = "failed", pgettext_lazy("status", "Failed")
 
     FINISHED = (Status.DONE, Status.FAILED, Status.CANCELLED)
 
