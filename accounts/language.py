@@ -8,11 +8,13 @@ device, and a change on the profile page takes effect on the next page without s
 from __future__ import annotations
 
 from collections.abc import Callable
+from http.cookies import SimpleCookie
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
+from django.utils.translation.trans_real import parse_accept_lang_header
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language
 
@@ -24,6 +26,29 @@ def user_language(request: HttpRequest) -> str:
         return ""
     language = getattr(user, "language", "")
     return language if translation.check_for_language(language) else ""
+
+
+def _supported(code: str) -> str:
+    try:
+        return translation.get_supported_language_variant(code)
+    except LookupError:
+        return ""
+
+
+def language_from_scope(scope: dict) -> str:
+    """The language of a WebSocket (no middleware there): as for pages, the user's preference, then the switcher's
+    cookie, then Accept-Language, then the default."""
+    user = scope.get("user")
+    if user is not None and user.is_authenticated and translation.check_for_language(getattr(user, "language", "")):
+        return user.language
+    headers = dict(scope.get("headers") or [])
+    cookie = SimpleCookie(headers.get(b"cookie", b"").decode("latin-1")).get(settings.LANGUAGE_COOKIE_NAME)
+    if cookie is not None and _supported(cookie.value):
+        return _supported(cookie.value)
+    for code, _quality in parse_accept_lang_header(headers.get(b"accept-language", b"").decode("latin-1")):
+        if code != "*" and _supported(code):
+            return _supported(code)
+    return settings.LANGUAGE_CODE
 
 
 class UserLanguageMiddleware:

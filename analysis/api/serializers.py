@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from analysis.core.choices import check_detector, check_model, model_names
@@ -180,7 +181,7 @@ class QueryParameters(serializers.Serializer):
         blank = [name for name, field in self.fields.items()
                  if data.get(name) == "" and not getattr(field, "allow_blank", False)]
         if blank:
-            raise serializers.ValidationError({name: ["This parameter may not be empty."] for name in blank})
+            raise serializers.ValidationError({name: [_("This parameter may not be empty.")] for name in blank})
         return super().to_internal_value(data)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from analysis.api.serializers import BoxSerializer, ProbabilitiesSerializer
@@ -107,7 +108,7 @@ class VideoListFilterSerializer(serializers.Serializer):
     def validate(self, attrs):
         after, before = attrs.get("created_after"), attrs.get("created_before")
         if after and before and after >= before:
-            raise serializers.ValidationError({"created_before": ["Must be later than created_after."]})
+            raise serializers.ValidationError({"created_before": [_("Must be later than created_after.")]})
         return attrs
 
 

@@ -25,6 +25,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, close_old_connections, connection, transaction
+from django.utils.translation import gettext_lazy as _
 
 from analysis.core import services, video_services
 from analysis.models import Analysis, Video
@@ -35,10 +36,10 @@ from ml.serving.pipeline import ImageResult
 logger = logging.getLogger(__name__)
 IN_PROCESS_MODES = ("thread", "eager")
 BUSY_RETRY_AFTER_S = 5
-BUSY_MESSAGE = "The analysis service is busy or unreachable; nothing was stored, please try again in a minute."
-DATABASE_BUSY_MESSAGE = ("The service is overloaded or its database is unreachable for a moment; nothing was "
-                         "stored. Retry after `Retry-After` seconds.")
-LIVE_TIMEOUT_MESSAGE = "The analysis service did not answer in time; frames are being skipped."
+BUSY_MESSAGE = _("The analysis service is busy or unreachable; nothing was stored, please try again in a minute.")
+DATABASE_BUSY_MESSAGE = _("The service is overloaded or its database is unreachable for a moment; nothing was "
+                          "stored. Retry after `Retry-After` seconds.")
+LIVE_TIMEOUT_MESSAGE = _("The analysis service did not answer in time; frames are being skipped.")
 _pool: ThreadPoolExecutor | None = None
 
 

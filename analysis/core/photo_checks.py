@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
+from django.utils import formats
+from django.utils.translation import gettext as _
 
 from fer_site.errors import ServiceError, sentence
 from ml.serving.images import NOT_AN_IMAGE, ImageDecodeError, inspect_image
@@ -43,8 +45,12 @@ def human_size(n: int) -> str:
 
 
 def _too_large(size: int | None, limit: int) -> InvalidUpload:
-    actual = f" ({size / 1024 / 1024:.1f} MB)" if size else ""
-    return InvalidUpload(f"The file{actual} is over the {human_size(limit)} limit.", code="image_too_large", status=413)
+    if size:
+        message = _("The file (%(size)s MB) is over the %(limit)s limit.") % {
+            "size": formats.number_format(size / 1024 / 1024, 1), "limit": human_size(limit)}
+    else:
+        message = _("The file is over the %(limit)s limit.") % {"limit": human_size(limit)}
+    return InvalidUpload(message, code="image_too_large", status=413)
 
 
 def check_image(upload: UploadedFile) -> CheckedImage:

@@ -12,6 +12,7 @@ from asgiref.sync import async_to_sync
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from channels.layers import get_channel_layer
+from django.utils.translation import gettext
 
 from analysis.core import services, video_services
 from fer_site.errors import sentence
@@ -42,7 +43,8 @@ def live_frame(channel_name: str, frame_b64: str, model: str) -> None:
     except ImageDecodeError as exc:
         answer = {"ok": False, "code": exc.code, "message": sentence(exc.message)}
     except SoftTimeLimitExceeded:
-        answer = {"ok": False, "code": "busy", "message": "The frame took too long to analyse; it was skipped."}
+        answer = {"ok": False, "code": "busy",
+                  "message": gettext("The frame took too long to analyse; it was skipped.")}
     async_to_sync(get_channel_layer().send)(channel_name, {"type": "live.result", **answer})
 
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
+from django.utils.translation import gettext as _
 
 from analysis.core.photo_checks import InvalidUpload, file_name, human_size
 from ml.serving.video_files import VideoDecodeError, VideoInfo, probe_video
@@ -33,10 +34,10 @@ def check_video(upload: UploadedFile) -> CheckedVideo:
     name = file_name(upload)
     limit = settings.FER_MAX_VIDEO_BYTES
     if not upload.size:
-        raise InvalidUpload(f"{name}: the file is empty.", code="empty_file")
+        raise InvalidUpload(_("%(name)s: the file is empty.") % {"name": name}, code="empty_file")
     if upload.size > limit:
-        raise InvalidUpload(f"{name}: the file is over the {human_size(limit)} limit.", code="file_too_large",
-                            status=413)
+        raise InvalidUpload(_("%(name)s: the file is over the %(limit)s limit.")
+                            % {"name": name, "limit": human_size(limit)}, code="file_too_large", status=413)
     # A large upload is already a temporary file: FFmpeg reads it by path, faster than through Python.
     source = upload.temporary_file_path() if hasattr(upload, "temporary_file_path") else upload.file
     try:

@@ -71,8 +71,15 @@ def result_summary(analysis) -> str:
         faces = ngettext("%(n)d face", "%(n)d faces", analysis.face_count) % {"n": analysis.face_count}
         return faces + top
     if analysis.status == "failed":
-        return analysis.error
+        return reason(analysis.error)
     return ""
+
+
+@register.filter
+def reason(text: str) -> str:
+    """A stored failure reason in the current language: they are stored in English (written where no reader's
+    language is known) and marked with gettext_noop; a reason with details in it stays as stored."""
+    return _(text) if text else text
 
 
 @register.simple_tag

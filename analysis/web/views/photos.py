@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from django.views.generic import TemplateView
 
@@ -16,7 +17,7 @@ from analysis.core.choices import default_detector, default_model, detector_name
 from analysis.core.photo_checks import ALLOWED_FORMATS, FORMAT_NAMES
 from analysis.core.uploads import MAX_FILES_PER_REQUEST, UploadOutcome, analyse_again, upload_photos
 from analysis.models import Analysis
-from analysis.web.templatetags import result_summary
+from analysis.web.templatetags import reason, result_summary
 from analysis.web.views.history import back_to_history
 from fer_site.errors import ServiceError
 from ml.emotions import EMOTIONS
@@ -29,8 +30,8 @@ def status_payload(analysis: Analysis) -> dict:
         "id": str(analysis.id),
         "name": analysis.original_name,
         "status": analysis.status,
-        "status_label": analysis.get_status_display(),
-        "error": analysis.error,
+        "status_label": str(analysis.get_status_display()),
+        "error": reason(analysis.error),
         "faces": analysis.face_count,
         "top_emotion": analysis.top_emotion,
         "summary": result_summary(analysis),
@@ -92,7 +93,7 @@ class AnalyzeView(TemplateView):
         accepted = [r for r in results if r["ok"]]
         for r in results:
             if r["ok"]:
-                messages.success(request, f"{r['name']}: queued for analysis.")
+                messages.success(request, _("%(name)s: queued for analysis.") % {"name": r["name"]})
             else:
                 messages.error(request, f"{r['name']}: {r['error']}" if r["name"] else r["error"])
         if len(results) == 1 and accepted:  # one photo: straight to its result, which updates itself
@@ -133,8 +134,8 @@ def again(request: HttpRequest, analysis_id) -> HttpResponse:
     except ServiceError as exc:
         messages.error(request, exc.message)
         return redirect("analysis:detail", analysis_id=source.id)
-    messages.success(request, f"Analysing {source.original_name} again with the {analysis.model_name} model "
-                              f"and the {analysis.detector} detector.")
+    messages.success(request, _("Analysing %(name)s again with the %(model)s model and the %(detector)s detector.")
+                     % {"name": source.original_name, "model": analysis.model_name, "detector": analysis.detector})
     return redirect("analysis:detail", analysis_id=analysis.id)
 
 
@@ -167,5 +168,5 @@ def annotated(request: HttpRequest, analysis_id) -> HttpResponse:
 def delete(request: HttpRequest, analysis_id) -> HttpResponse:
     analysis = selectors.analysis_get(owner=request.user, analysis_id=analysis_id)
     services.analysis_delete(owner=request.user, ids=[analysis.id])
-    messages.success(request, f"Deleted the analysis of {analysis.original_name}.")
+    messages.success(request, _("Deleted the analysis of %(name)s.") % {"name": analysis.original_name})
     return back_to_history(request)

@@ -28,10 +28,10 @@ class PrivacyView(TemplateView):
         keep = form.cleaned_data["keep_photos"]
         services.user_keep_photos_set(user=request.user, keep=keep)
         if keep:
-            messages.success(request, "Your photos will be kept.")
+            messages.success(request, _("Your photos will be kept."))
         else:
-            messages.success(request, "New photos will be deleted as soon as they are analysed. "
-                                      "Photos already stored stay until you delete them.")
+            messages.success(request, _("New photos will be deleted as soon as they are analysed. "
+                                        "Photos already stored stay until you delete them."))
         return redirect("analysis:privacy")
 
 

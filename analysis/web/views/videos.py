@@ -10,6 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, Stream
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from django.views.generic import TemplateView
 
@@ -107,7 +108,8 @@ class VideoDetailView(TemplateView):
             "tracks": [
                 {"track": t, "summary": track_summary(t),
                  "chart": timeline_svg(timeline_points(t), chart_id=f"chart-face-{t.number}",
-                                       title=f"Face {t.number}: each expression's probability over the video")}
+                                       title=_("Face %(n)s: each expression's probability over the video")
+                                       % {"n": t.number})}
                 for t in tracks
             ],
             "status_json": status_payload(video),
@@ -153,7 +155,7 @@ def cancel(request: HttpRequest, video_id) -> HttpResponse:
 def delete(request: HttpRequest, video_id) -> HttpResponse:
     video = _owned(request, video_id)
     video_services.video_delete(owner=request.user, ids=[video.id])
-    messages.success(request, f"Deleted the video {video.original_name} and its results.")
+    messages.success(request, _("Deleted the video %(name)s and its results.") % {"name": video.original_name})
     return redirect("analysis:videos")
 
 
@@ -171,7 +173,7 @@ def annotate(request: HttpRequest, video_id) -> HttpResponse:
     video.refresh_from_db()
     if request.headers.get("Accept", "").startswith("application/json"):
         return JsonResponse(status_payload(video))
-    messages.info(request, "The annotated video is being made; this page shows its link when it is ready.")
+    messages.info(request, _("The annotated video is being made; this page shows its link when it is ready."))
     return redirect("analysis:video_detail", video_id=video.id)
 
 
