@@ -16,7 +16,7 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation, TooManyFilesSent
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -30,37 +30,41 @@ logger = logging.getLogger(__name__)
 # Every code the API returns, with its HTTP status (the docs and tests use this table); the meanings are shown,
 # translated, on the API page.
 ERROR_CODES: dict[str, tuple[int, str]] = {
-    "validation_error": (400, _lazy("A parameter or field is missing or invalid; `details` names each one.")),
-    "parse_error": (400, _lazy("The request body could not be parsed.")),
-    "bad_request": (400, _lazy("The request is malformed.")),
-    "invalid_image": (400, _lazy("The file is not a readable JPEG, PNG or WebP image (corrupt, truncated or not an "
-                                 "image).")),
-    "empty_file": (400, _lazy("The uploaded file is empty.")),
-    "no_file": (400, _lazy("No file was sent in the `image` (or `images`) field.")),
-    "too_many_files": (400, _lazy("More files than one batch accepts.")),
-    "unknown_model": (400, _lazy("No model of that name; GET /api/v1/models/ lists them.")),
-    "unknown_detector": (400, _lazy("No face detector of that name; the upload page and the schema list them.")),
-    "invalid_cursor": (404, _lazy("No page at this cursor: not one this API returned (a cursor is opaque, like an "
-                                  "id).")),
-    "token_limit_reached": (400, _lazy("The account has the most API tokens allowed; revoke some first.")),
-    "invalid_credentials": (401, _lazy("Wrong username or password.")),
-    "not_authenticated": (401, _lazy("No credentials were sent: use `Authorization: Token <key>` or a session.")),
-    "authentication_failed": (401, _lazy("The token is invalid or revoked.")),
-    "permission_denied": (403, _lazy("Not allowed (for a browser session: the CSRF token is missing or wrong).")),
-    "not_found": (404, _lazy("No such resource among yours (another user's id is not found either).")),
-    "photo_not_kept": (404, _lazy("The original photo was deleted after analysis (the owner does not keep photos).")),
-    "not_ready": (404, _lazy("The annotated photo exists once the analysis is done.")),
-    "method_not_allowed": (405, _lazy("The HTTP method is not allowed here.")),
-    "not_acceptable": (406, _lazy("No representation matches the Accept header.")),
-    "image_too_large": (413, _lazy("The file is over the upload size limit, or the image has too many pixels.")),
-    "request_too_large": (413, _lazy("The request body is over the server's limit.")),
-    "unsupported_format": (415, _lazy("The image format is not accepted; use JPEG, PNG or WebP.")),
-    "unsupported_media_type": (415, _lazy("The request's Content-Type is not accepted by this endpoint.")),
-    "locked_out": (429, _lazy("Too many failed sign-ins for this username from this address; wait and retry.")),
-    "throttled": (429, _lazy("Too many requests; retry after `Retry-After` seconds.")),
-    "server_error": (500, _lazy("A fault on the server (a bug); it is logged. Retry later or report it.")),
-    "busy": (503, _lazy("The analysis service (task queue) is unreachable for a moment; nothing was stored. "
-                        "Retry after `Retry-After` seconds.")),
+    "validation_error": (400, gettext_lazy("A parameter or field is missing or invalid; `details` names each one.")),
+    "parse_error": (400, gettext_lazy("The request body could not be parsed.")),
+    "bad_request": (400, gettext_lazy("The request is malformed.")),
+    "invalid_image": (400, gettext_lazy(
+        "The file is not a readable JPEG, PNG or WebP image (corrupt, truncated or not an image).")),
+    "empty_file": (400, gettext_lazy("The uploaded file is empty.")),
+    "no_file": (400, gettext_lazy("No file was sent in the `image` (or `images`) field.")),
+    "too_many_files": (400, gettext_lazy("More files than one batch accepts.")),
+    "unknown_model": (400, gettext_lazy("No model of that name; GET /api/v1/models/ lists them.")),
+    "unknown_detector": (400, gettext_lazy("No face detector of that name; the upload page and the schema list them.")),
+    "invalid_cursor": (404, gettext_lazy(
+        "No page at this cursor: not one this API returned (a cursor is opaque, like an id).")),
+    "token_limit_reached": (400, gettext_lazy("The account has the most API tokens allowed; revoke some first.")),
+    "invalid_credentials": (401, gettext_lazy("Wrong username or password.")),
+    "not_authenticated": (401, gettext_lazy(
+        "No credentials were sent: use `Authorization: Token <key>` or a session.")),
+    "authentication_failed": (401, gettext_lazy("The token is invalid or revoked.")),
+    "permission_denied": (403, gettext_lazy(
+        "Not allowed (for a browser session: the CSRF token is missing or wrong).")),
+    "not_found": (404, gettext_lazy("No such resource among yours (another user's id is not found either).")),
+    "photo_not_kept": (404, gettext_lazy(
+        "The original photo was deleted after analysis (the owner does not keep photos).")),
+    "not_ready": (404, gettext_lazy("The annotated photo exists once the analysis is done.")),
+    "method_not_allowed": (405, gettext_lazy("The HTTP method is not allowed here.")),
+    "not_acceptable": (406, gettext_lazy("No representation matches the Accept header.")),
+    "image_too_large": (413, gettext_lazy("The file is over the upload size limit, or the image has too many pixels.")),
+    "request_too_large": (413, gettext_lazy("The request body is over the server's limit.")),
+    "unsupported_format": (415, gettext_lazy("The image format is not accepted; use JPEG, PNG or WebP.")),
+    "unsupported_media_type": (415, gettext_lazy("The request's Content-Type is not accepted by this endpoint.")),
+    "locked_out": (429, gettext_lazy("Too many failed sign-ins for this username from this address; wait and retry.")),
+    "throttled": (429, gettext_lazy("Too many requests; retry after `Retry-After` seconds.")),
+    "server_error": (500, gettext_lazy("A fault on the server (a bug); it is logged. Retry later or report it.")),
+    "busy": (503, gettext_lazy(
+        "The analysis service (task queue) is unreachable for a moment; nothing was stored. Retry after "
+        "`Retry-After` seconds.")),
 }
 
 
