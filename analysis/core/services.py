@@ -36,6 +36,7 @@ THUMBNAIL_SIZE = (320, 320)
 TIME_LIMIT_REASON = gettext_noop("The analysis took longer than its time limit; please try a smaller photo or "
                                  "upload it again.")
 STALE_REASON = gettext_noop("The analysis did not finish in time; please upload the photo again.")
+PHOTO_UNREADABLE_REASON = gettext_noop("The photo could not be read: %(detail)s.")
 
 
 def analysis_create(*, owner: User, image: CheckedImage, model: str | None = None,
@@ -140,7 +141,7 @@ def analysis_process(*, analysis_id: uuid.UUID | str) -> Analysis | None:
         result = analyse_photo(data, model=analysis.model_name, detector=analysis.detector,
                                max_pixels=settings.FER_MAX_IMAGE_PIXELS)
     except ImageDecodeError as exc:
-        return analysis_fail(analysis=analysis, reason=f"The photo could not be read: {exc.message}.")
+        return analysis_fail(analysis=analysis, reason=PHOTO_UNREADABLE_REASON % {"detail": exc.message})
     except (UnknownModelError, UnknownDetectorError, ModelFileError) as exc:
         return analysis_fail(analysis=analysis, reason=str(exc))
     except SoftTimeLimitExceeded:

@@ -44,7 +44,8 @@ def check_video(upload: UploadedFile) -> CheckedVideo:
         info = probe_video(source, max_pixels=settings.FER_MAX_VIDEO_PIXELS,
                            max_duration_s=settings.FER_MAX_VIDEO_SECONDS)
     except VideoDecodeError as exc:
-        raise InvalidUpload(f"{name}: {exc.message}.", code=exc.code, status=STATUSES.get(exc.code, 400)) from None
+        raise InvalidUpload(_("%(name)s: %(detail)s.") % {"name": name, "detail": exc.message}, code=exc.code,
+                            status=STATUSES.get(exc.code, 400)) from None
     finally:
         upload.seek(0)
     return CheckedVideo(upload, name, info)

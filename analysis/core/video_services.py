@@ -42,6 +42,7 @@ MAX_ATTEMPTS_REASON = gettext_noop("The analysis stopped its worker several time
 STALE_REASON = gettext_noop("The analysis stopped without finishing (its worker went away); please upload the video "
                             "again.")
 INTERNAL_REASON = gettext_noop("An internal error stopped the analysis.")
+VIDEO_UNREADABLE_REASON = gettext_noop("The video could not be analysed: %(detail)s.")
 QUEUE_REASON = gettext_noop("The analysis never started (the queue was too long or no worker was running); please "
                             "upload it again.")
 
@@ -239,7 +240,7 @@ def video_process(*, video_id: uuid.UUID | str) -> Video | None:
     except VideoCancelled:
         return _stopped(video, watch.stopped_by)
     except VideoDecodeError as exc:
-        return _fail_unfinished(video.pk, f"The video could not be analysed: {exc.message}.")
+        return _fail_unfinished(video.pk, VIDEO_UNREADABLE_REASON % {"detail": exc.message})
     except (UnknownModelError, UnknownDetectorError, ModelFileError) as exc:
         return _fail_unfinished(video.pk, str(exc))
     except SoftTimeLimitExceeded:

@@ -47,7 +47,7 @@ class AnalysisCursorPagination(pagination.CursorPagination):
         size = int(raw) if raw.isascii() and raw.isdigit() else 0
         if not 1 <= size <= self.max_page_size:
             message = _("A whole number from 1 to %(max)s.") % {"max": self.max_page_size}
-            raise APIError("validation_error", f"page_size: {message}", details={"fields": {"page_size": [message]}})
+            raise APIError("validation_error", "page_size: " + message, details={"fields": {"page_size": [message]}})
         return size
 
     def get_schema_operation_parameters(self, view) -> list[dict]:

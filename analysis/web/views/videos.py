@@ -83,7 +83,7 @@ class VideosView(TemplateView):
             return JsonResponse({"results": results}, status=status_code)
         for r in results:
             if r["ok"]:
-                messages.success(request, f"{r['name']}: queued for analysis.")
+                messages.success(request, _("%(name)s: queued for analysis.") % {"name": r["name"]})
             else:
                 messages.error(request, r["error"])
         return redirect("analysis:videos")
