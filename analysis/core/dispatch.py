@@ -28,6 +28,7 @@ from django.db import InterfaceError, OperationalError, close_old_connections, c
 from django.utils.translation import gettext_lazy as _
 
 from analysis.core import services, video_services
+from analysis.core.messages import translated
 from analysis.models import Analysis, Video
 from fer_site.errors import ServiceError, sentence
 from ml.serving.images import ImageDecodeError
@@ -242,7 +243,7 @@ class LivePredictor:
             try:
                 return await asyncio.to_thread(predict_frame, frame, self.model)
             except ImageDecodeError as exc:
-                raise FrameRefused(sentence(exc.message), code=exc.code) from None
+                raise FrameRefused(sentence(translated(exc)), code=exc.code) from None
         return await self._predict_remotely(frame)
 
     async def _predict_remotely(self, frame: bytes) -> ImageResult:

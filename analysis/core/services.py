@@ -24,6 +24,7 @@ from PIL import Image, ImageOps
 
 from accounts.models import User
 from analysis.core.choices import check_detector, check_model
+from analysis.core.messages import PHOTO_UNREADABLE_REASON
 from analysis.core.photo_checks import CheckedImage, check_image_bytes
 from analysis.models import Analysis, Face, LiveSession
 from fer_site.errors import ServiceError
@@ -36,7 +37,6 @@ THUMBNAIL_SIZE = (320, 320)
 TIME_LIMIT_REASON = gettext_noop("The analysis took longer than its time limit; please try a smaller photo or "
                                  "upload it again.")
 STALE_REASON = gettext_noop("The analysis did not finish in time; please upload the photo again.")
-PHOTO_UNREADABLE_REASON = gettext_noop("The photo could not be read: %(detail)s.")
 
 
 def analysis_create(*, owner: User, image: CheckedImage, model: str | None = None,

@@ -15,6 +15,7 @@ from channels.layers import get_channel_layer
 from django.utils.translation import gettext
 
 from analysis.core import services, video_services
+from analysis.core.messages import translated
 from fer_site.errors import sentence
 
 
@@ -41,7 +42,7 @@ def live_frame(channel_name: str, frame_b64: str, model: str) -> None:
     try:
         answer = {"ok": True, "result": predict_frame(base64.b64decode(frame_b64), model).to_dict()}
     except ImageDecodeError as exc:
-        answer = {"ok": False, "code": exc.code, "message": sentence(exc.message)}
+        answer = {"ok": False, "code": exc.code, "message": sentence(translated(exc))}
     except SoftTimeLimitExceeded:
         answer = {"ok": False, "code": "busy",
                   "message": gettext("The frame took too long to analyse; it was skipped.")}

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext as _
 
+from analysis.core.messages import translated
 from analysis.core.photo_checks import InvalidUpload, file_name, human_size
 from ml.serving.video_files import VideoDecodeError, VideoInfo, probe_video
 
@@ -44,7 +45,7 @@ def check_video(upload: UploadedFile) -> CheckedVideo:
         info = probe_video(source, max_pixels=settings.FER_MAX_VIDEO_PIXELS,
                            max_duration_s=settings.FER_MAX_VIDEO_SECONDS)
     except VideoDecodeError as exc:
-        raise InvalidUpload(_("%(name)s: %(detail)s.") % {"name": name, "detail": exc.message}, code=exc.code,
+        raise InvalidUpload(_("%(name)s: %(detail)s.") % {"name": name, "detail": translated(exc)}, code=exc.code,
                             status=STATUSES.get(exc.code, 400)) from None
     finally:
         upload.seek(0)

@@ -28,6 +28,7 @@ from django.utils.translation import gettext_noop
 
 from accounts.models import User
 from analysis.core.choices import check_detector, check_model
+from analysis.core.messages import VIDEO_UNREADABLE_REASON
 from analysis.core.video_checks import CheckedVideo
 from analysis.models import Video, VideoTrack
 from fer_site.errors import ServiceError
@@ -42,7 +43,6 @@ MAX_ATTEMPTS_REASON = gettext_noop("The analysis stopped its worker several time
 STALE_REASON = gettext_noop("The analysis stopped without finishing (its worker went away); please upload the video "
                             "again.")
 INTERNAL_REASON = gettext_noop("An internal error stopped the analysis.")
-VIDEO_UNREADABLE_REASON = gettext_noop("The video could not be analysed: %(detail)s.")
 QUEUE_REASON = gettext_noop("The analysis never started (the queue was too long or no worker was running); please "
                             "upload it again.")
 

@@ -13,7 +13,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from analysis.core import palette
+from analysis.core import messages, palette
 from analysis.models import emotion_name as _emotion_name
 
 register = template.Library()
@@ -79,7 +79,7 @@ def result_summary(analysis) -> str:
 def reason(text: str) -> str:
     """A stored failure reason in the current language: they are stored in English (written where no reader's
     language is known) and marked with gettext_noop; a reason with details in it stays as stored."""
-    return _(text) if text else text
+    return messages.stored_reason(text)
 
 
 @register.simple_tag
