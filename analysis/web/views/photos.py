@@ -14,10 +14,11 @@ from django.views.generic import TemplateView
 
 from analysis.core import dispatch, downloads, selectors, services
 from analysis.core.choices import default_detector, default_model, detector_names, model_catalogue
+from analysis.core.messages import stored_reason
 from analysis.core.photo_checks import ALLOWED_FORMATS, FORMAT_NAMES
 from analysis.core.uploads import MAX_FILES_PER_REQUEST, UploadOutcome, analyse_again, upload_photos
 from analysis.models import Analysis
-from analysis.web.templatetags import reason, result_summary
+from analysis.web.templatetags import result_summary
 from analysis.web.views.history import back_to_history
 from fer_site.errors import ServiceError
 from ml.emotions import EMOTIONS
@@ -31,7 +32,7 @@ def status_payload(analysis: Analysis) -> dict:
         "name": analysis.original_name,
         "status": analysis.status,
         "status_label": str(analysis.get_status_display()),
-        "error": reason(analysis.error),
+        "error": stored_reason(analysis.error),
         "faces": analysis.face_count,
         "top_emotion": analysis.top_emotion,
         "summary": result_summary(analysis),

@@ -17,6 +17,7 @@ from django.views.generic import TemplateView
 from analysis.core import dispatch, video_downloads, video_exports, video_selectors, video_services
 from analysis.core.choices import default_detector, default_model, detector_names, model_catalogue
 from analysis.core.downloads import FileUnavailable
+from analysis.core.messages import stored_reason
 from analysis.core.video_results import frames_payload, timeline_points, track_summary
 from analysis.core.video_uploads import VideoUploadOutcome, upload_videos
 from analysis.models import Video
@@ -31,8 +32,8 @@ def status_payload(video: Video) -> dict:
         "id": str(video.id),
         "name": video.original_name,
         "status": video.status,
-        "status_label": video.get_status_display(),
-        "error": video.error,
+        "status_label": str(video.get_status_display()),
+        "error": stored_reason(video.error),
         "progress": round(video.progress, 3),
         "frames_analysed": video.frames_analysed,
         "frames_expected": video.frames_expected,
@@ -40,7 +41,7 @@ def status_payload(video: Video) -> dict:
         "top_emotion": video.top_emotion,
         "cancelling": video.cancel_requested and not video.is_finished,
         "annotated_status": video.annotated_status,
-        "annotated_error": video.annotated_error,
+        "annotated_error": stored_reason(video.annotated_error),
         "url": reverse("analysis:video_detail", args=[video.id]),
     }
 
