@@ -5,6 +5,9 @@ in the language's format, translated API error messages, e-mails and stored fail
 from __future__ import annotations
 
 import datetime as dt
+import re
+import unicodedata
+from html.parser import HTMLParser
 
 import pytest
 from django.conf import settings
@@ -132,3 +135,103 @@ def test_the_password_reset_email_is_in_the_requests_language(client, make_user)
     (message,) = mail.outbox
     assert message.subject == "Đặt lại mật khẩu Nền tảng FER của bạn"
     assert message.body.startswith("Chào user") and "Nếu không phải bạn" in message.body
+
+
+# --- Every page in Vietnamese has none of its English page's words -------------------------------------------
+
+# Words both languages write the same way: the brand, formats, units, words Vietnamese borrows, and the
+# switcher's names of the languages.
+SHARED_WORDS = {
+    "FER", "API", "CSV", "JSON", "JPEG", "PNG", "WebP", "MB", "px", "ms", "MP", "MP4", "WebM", "MOV", "PublicTest",
+    "Email", "email", "video", "Video", "webcam", "camera", "megapixel", "JavaScript", "laptop", "script", "DELETE",
+    "English", "Tiếng", "Việt", "HTTP", "Token", "YAML", "OpenAPI", "Swagger", "UI", "Redoc", "curl", "Python",
+    "GET", "POST", "H", "VP", "AV", "MPEG", "clip",
+}
+# The API page names headers, fields and paths, which stay as they are in any language ("do" is also a
+# Vietnamese word: "by").
+API_TERMS = {"Accept", "After", "Authorization", "CSRF", "Content", "Retry", "Type", "api", "details", "do", "id",
+             "image", "images", "key", "min", "models"}
+
+
+class _Visible(HTMLParser):
+    """Text people read: text nodes outside script/style/code, and the labels of controls."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.skip, self.found = 0, []
+
+    def handle_starttag(self, tag, attrs):
+        self.skip += tag in ("script", "style", "pre", "code")
+        self.found += [v for k, v in attrs if k in ("aria-label", "placeholder", "title", "data-confirm") and v]
+
+    def handle_endtag(self, tag):
+        self.skip -= tag in ("script", "style", "pre", "code")
+
+    def handle_data(self, data):
+        if not self.skip:
+            self.found.append(data)
+
+
+def _words(html: str) -> set[str]:
+    parser = _Visible()
+    parser.feed(html)
+    return set(re.findall(r"[^\W\d_]{2,}", unicodedata.normalize("NFC", " ".join(parser.found))))
+
+
+@pytest.fixture
+def everything(make_user):
+    from analysis.models import Analysis, LiveSession
+    from tests.videos import make_video
+
+    user = make_user(username="margaret")
+    result = make_analysis(user, name="garden.jpg", faces=[("happy", 0.9), ("surprise", 0.6)])
+    no_face = make_analysis(user, name="room.jpg")
+    failed = make_analysis(user, name="broken.png", status="failed")
+    Analysis.objects.filter(pk=failed.pk).update(error=PHOTO_UNREADABLE_REASON % {"detail": "the file is empty"})
+    session = LiveSession.objects.create(
+        owner=user, model_name="fast", started_at=dt.datetime(2026, 12, 3, 9, tzinfo=dt.UTC),
+        ended_at=dt.datetime(2026, 12, 3, 9, 1, tzinfo=dt.UTC), duration_s=42.3,
+        frames_received=300, frames_analysed=290, frames_dropped=10, faces_seen=1, face_detections=280,
+        top_emotion="happy", emotion_counts={"happy": 200, "neutral": 80},
+        timeline=[{"t": t, "n": 7, "shares": {"happy": 0.7, "neutral": 0.3}} for t in range(0, 42, 2)],
+        mean_latency_ms=35.2)
+    video = make_video(user)
+    return {"user": user, "result": result, "no_face": no_face, "session": session, "video": video,
+            "data": {"mp", "margaret", "garden", "jpg", "room", "broken", "png", "walk", "mp4", "example", "com",
+                     "fast", "haar", "mtcnn", "blazeface", "vgg", "resnet", "ensemble", "tta", "uploaded", "user"}}
+
+
+PAGE_NAMES = ["landing", "analyze", "result", "no-face", "history", "statistics", "live", "live-session", "videos",
+              "video", "privacy", "delete-all", "api", "profile", "password-change", "not-found"]
+ANONYMOUS_PAGES = ["sign-in", "sign-up", "password-reset", "password-reset-done"]
+
+
+def _url(name: str, data: dict) -> str:
+    return {
+        "landing": "/", "analyze": "/analyze/", "result": f"/analyses/{data['result'].id}/",
+        "no-face": f"/analyses/{data['no_face'].id}/", "history": "/history/", "statistics": "/statistics/?period=all",
+        "live": "/live/", "live-session": f"/live/sessions/{data['session'].id}/", "videos": "/videos/",
+        "video": f"/videos/{data['video'].id}/", "privacy": "/privacy/", "delete-all": "/privacy/delete-all/",
+        "api": "/api/", "profile": "/accounts/profile/", "password-change": "/accounts/password/change/",
+        "not-found": "/no-such-page/", "sign-in": "/accounts/login/", "sign-up": "/accounts/signup/",
+        "password-reset": "/accounts/password/reset/", "password-reset-done": "/accounts/password/reset/sent/",
+    }[name]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", PAGE_NAMES + ANONYMOUS_PAGES)
+def test_every_vietnamese_page_has_no_english_left(client, everything, name):
+    if name not in ANONYMOUS_PAGES:
+        client.force_login(everything["user"])
+    url = _url(name, everything)
+    english = _words(client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode())
+    english -= SHARED_WORDS | {w for w in english if w.lower() in everything["data"]}
+    english -= API_TERMS if name == "api" else set()
+    vietnamese_page = client.get(url, HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+    assert _lang_of(vietnamese_page) == "vi"
+    left = _words(vietnamese_page) & english
+    assert left == set(), " ".join(sorted(left))
+
+
+def _lang_of(html: str) -> str:
+    return html.split('<html lang="', 1)[1].split('"', 1)[0]
