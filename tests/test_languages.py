@@ -235,3 +235,18 @@ def test_every_vietnamese_page_has_no_english_left(client, everything, name):
 
 def _lang_of(html: str) -> str:
     return html.split('<html lang="', 1)[1].split('"', 1)[0]
+
+
+def test_a_remote_live_frame_answers_in_the_sockets_language():
+    from asgiref.sync import async_to_sync
+    from channels.layers import get_channel_layer
+
+    from analysis.core.tasks import live_frame
+
+    layer = get_channel_layer()
+    channel = async_to_sync(layer.new_channel)()
+    live_frame(channel, "bm90IGEganBlZw==", "fast", language="vi")  # "not a jpeg"
+    answer = async_to_sync(layer.receive)(channel)
+    assert answer["code"] == "not_jpeg" and answer["message"] == "Khung hình phải là ảnh JPEG."
+    live_frame(channel, "bm90IGEganBlZw==", "fast")  # a task sent by an older web process: the default language
+    assert async_to_sync(layer.receive)(channel)["message"] == "Frames must be JPEG images."

@@ -25,6 +25,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, close_old_connections, connection, transaction
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from analysis.core import services, video_services
@@ -252,6 +253,7 @@ class LivePredictor:
         self._reply = asyncio.get_running_loop().create_future()
         try:
             live_frame.apply_async(args=[self.channel_name, base64.b64encode(frame).decode(), self.model],
+                                   kwargs={"language": translation.get_language()},
                                    expires=settings.FER_LIVE_REMOTE_TIMEOUT_S)
             answer = await asyncio.wait_for(self._reply, settings.FER_LIVE_REMOTE_TIMEOUT_S)
         except unavailable_errors() as exc:

@@ -12,6 +12,8 @@ from asgiref.sync import async_to_sync
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from channels.layers import get_channel_layer
+from django.conf import settings
+from django.utils import translation
 from django.utils.translation import gettext
 
 from analysis.core import services, video_services
@@ -31,11 +33,17 @@ def analyse_photo(analysis_id: str) -> str | None:
 
 
 @shared_task(name="analysis.live_frame", acks_late=False, ignore_result=True)
-def live_frame(channel_name: str, frame_b64: str, model: str) -> None:
-    """Analyse one live frame on a realtime worker and answer the socket through the channel layer.
+def live_frame(channel_name: str, frame_b64: str, model: str, language: str | None = None) -> None:
+    """Analyse one live frame on a realtime worker and answer the socket through the channel layer, a refusal
+    in the socket's `language` (optional: a task sent before it existed answers in the default language).
 
     Not acknowledged late: a live frame is worth nothing once stale, so a lost one is not redone.
     """
+    with translation.override(language or settings.LANGUAGE_CODE):
+        _live_frame(channel_name, frame_b64, model)
+
+
+def _live_frame(channel_name: str, frame_b64: str, model: str) -> None:
     from analysis.live.frames import predict_frame
     from ml.serving.images import ImageDecodeError
 
