@@ -211,10 +211,13 @@ def paired_bar_chart(*, chart_id: str, title: str, description: str, rows: Seque
 
 
 def _legend(body: list[str], series: Sequence[Series], *, left: float, width: int) -> float:
-    """Swatch and name per series, wrapped into rows; returns the height it took."""
-    per_row = max(1, int((width - left) // 88))
+    """Swatch and name per series, wrapped into rows; returns the height it took. Items are as wide as the
+    longest name needs (names are longer in some languages: "Ngạc nhiên")."""
+    longest = max((len(name) for name, _, _ in series), default=0)
+    item_w = max(88, math.ceil(17 + longest * CHAR_W["chart-small"] + 10))
+    per_row = max(1, int((width - left) // item_w))
     for j, (name, color, _) in enumerate(series):
-        x = left + (j % per_row) * 88
+        x = left + (j % per_row) * item_w
         y = 6 + (j // per_row) * 20
         body.append(f'<rect x="{_num(x)}" y="{_num(y)}" width="12" height="12" rx="2" fill="{escape(color)}"/>')
         body.append(_text(x + 17, y + 11, name, cls="chart-small"))

@@ -143,6 +143,7 @@ def label_text_y(face, analysis) -> int:
 
 @register.filter
 def label_width(face, analysis) -> int:
-    # "12. Surprise 100%": about 0.6 em per character in the UI font; never narrower than the box.
-    characters = len(face.emotion) + 9
+    # "12. Surprise 100%": about 0.6 em per character in the UI font; never narrower than the box. The name is
+    # the one shown, in the current language ("Ngạc nhiên" is longer than "surprise").
+    characters = len(_emotion_name(face.emotion)) + 9
     return max(face.w, round(characters * label_font(analysis) * 0.6))
