@@ -3,6 +3,7 @@
 from django.contrib import admin
 from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
+from django.utils.translation import gettext_lazy
 from django.views.i18n import JavaScriptCatalog
 
 from accounts.language import set_language_view
@@ -21,8 +22,8 @@ urlpatterns = [
     path("", include("analysis.web.urls")),
 ]
 
-admin.site.site_header = "FER platform administration"
-admin.site.site_title = "FER admin"
+admin.site.site_header = gettext_lazy("FER platform administration")
+admin.site.site_title = gettext_lazy("FER admin")
 
 # Branded pages, JSON under /api/; an unreachable database or Redis is a 503, not a 500 (fer_site.error_views).
 handler400 = "fer_site.error_views.bad_request"
