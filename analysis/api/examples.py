@@ -26,7 +26,7 @@ _DONE = {
     "top_emotion": "happy",
     "faces": [
         {"index": 0, "box": {"x": 262, "y": 131, "w": 118, "h": 118}, "detector_score": 1.0, "emotion": "happy",
-         "confidence": 0.902, "probabilities": _PROBS},
+         "confidence": 0.902, "uncertain": False, "probabilities": _PROBS},
     ],
     "timings_ms": {"decode": 3.1, "detect": 21.4, "classify": 9.8, "total": 35.2},
     "created_at": "2026-11-28T09:15:02.114Z",
@@ -65,7 +65,8 @@ MODELS = OpenApiExample(
             "input": {"size": 48, "channels": 1}, "accuracy": 0.61,
             "per_class": {"angry": 0.52, "disgust": 0.31, "fear": 0.38, "happy": 0.85, "sad": 0.47,
                           "surprise": 0.76, "neutral": 0.6},
-            "metrics": {}, "default": True}],
+            "metrics": {}, "default": True, "label": "Fast: 63% on FER2013 test faces", "quality": "ok",
+            "quality_reason": None, "ece": 0.026, "temperature": 1.12, "uncertain_below": 0.5}],
     response_only=True,
 )
 STATS = OpenApiExample(

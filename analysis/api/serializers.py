@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.urls import reverse
 from rest_framework import serializers
 
-from analysis.core.choices import check_detector, check_model, model_names
+from analysis.core.choices import check_detector, check_model, is_uncertain, model_names
 from analysis.core.uploads import MAX_FILES_PER_REQUEST
 from analysis.models import EMOTION_CHOICES, Analysis, Face
 from fer_site.api.schema import ErrorDetailSerializer
@@ -42,13 +42,19 @@ class ProbabilitiesSerializer(serializers.Serializer):
 class FaceSerializer(serializers.ModelSerializer):
     box = serializers.SerializerMethodField()
     probabilities = serializers.SerializerMethodField()
+    uncertain = serializers.SerializerMethodField(
+        help_text="The confidence is under the model's calibrated threshold (`uncertain_below` in "
+                  "/api/v1/models/): the label is a guess that is right less than half the time.")
 
     class Meta:
         model = Face
-        fields = ["index", "box", "detector_score", "emotion", "confidence", "probabilities"]
+        fields = ["index", "box", "detector_score", "emotion", "confidence", "uncertain", "probabilities"]
 
     def get_box(self, face: Face) -> BoxSerializer:
         return {"x": face.x, "y": face.y, "w": face.w, "h": face.h}
+
+    def get_uncertain(self, face: Face) -> bool:
+        return is_uncertain(face.analysis.model_name, face.confidence)
 
     def get_probabilities(self, face: Face) -> ProbabilitiesSerializer:
         return {emotion: round(face.probabilities[emotion], 6) for emotion in EMOTIONS}
@@ -206,6 +212,16 @@ class ModelInfoSerializer(serializers.Serializer):
                                       help_text="Recall per emotion on PublicTest, when measured.")
     metrics = serializers.DictField(help_text="Every metric in the model card.")
     default = serializers.BooleanField(help_text="Used when a request names no model.")
+    label = serializers.CharField(help_text="How the interface names it, with its accuracy in words.")
+    quality = serializers.ChoiceField(choices=["ok", "poor", "unmeasured"],
+                                      help_text="`poor`: more than 10 points below the best model on PublicTest "
+                                                "(still available by name, never the default).")
+    quality_reason = serializers.CharField(allow_null=True)
+    ece = serializers.FloatField(allow_null=True, help_text="Expected calibration error on PublicTest (0 is ideal).")
+    temperature = serializers.FloatField(allow_null=True,
+                                         help_text="Temperature applied to the model's probabilities (calibration).")
+    uncertain_below = serializers.FloatField(allow_null=True,
+                                             help_text="A face whose confidence is under this is marked uncertain.")
 
 
 class StatsQuerySerializer(QueryParameters):

@@ -50,3 +50,14 @@ def check_detector(name: str | None) -> str:
         raise UnknownChoice(f"Unknown detector {name!r}; choose one of: {', '.join(DETECTORS)}.",
                             code="unknown_detector")
     return name
+
+
+def uncertain_below(model_name: str) -> float | None:
+    """The top probability under which this model's faces are shown as "uncertain" (from its calibration;
+    None for a model without one, or no longer offered)."""
+    return next((m.get("uncertain_below") for m in model_catalogue() if m["name"] == model_name), None)
+
+
+def is_uncertain(model_name: str, confidence: float) -> bool:
+    threshold = uncertain_below(model_name)
+    return threshold is not None and confidence < threshold

@@ -19,7 +19,7 @@ from ml.emotions import EMOTIONS
 from ml.faces import Box, crop_faces, framing_for
 from ml.serving.detection import DEFAULT_DETECTOR, get_detector
 from ml.serving.images import DEFAULT_MAX_PIXELS, decode_image, decode_jpeg_frame, rgb_to_gray
-from ml.serving.registry import DEFAULT_MODEL, get_classifier
+from ml.serving.registry import DEFAULT_MODEL, get_classifier, uncertain_below
 
 if TYPE_CHECKING:
     from ml.serving.classifiers import Classifier
@@ -35,6 +35,7 @@ class FaceResult:
     probabilities: np.ndarray  # (7,) float32, this image's
     track_id: int | None = None  # live: the tracker's id for this face
     smoothed: np.ndarray | None = None  # live: mean over the track's recent frames
+    uncertain_below: float | None = None  # the model's calibrated threshold (ml.calibrate); None: never uncertain
 
     @property
     def label_probabilities(self) -> np.ndarray:
@@ -49,6 +50,11 @@ class FaceResult:
     def confidence(self) -> float:
         return float(np.max(self.label_probabilities))
 
+    @property
+    def uncertain(self) -> bool:
+        """The label's top probability is under the model's threshold: shown as "uncertain"."""
+        return self.uncertain_below is not None and self.confidence < self.uncertain_below
+
     def tracked(self, track_id: int, smoothed: np.ndarray) -> FaceResult:
         return replace(self, track_id=track_id, smoothed=smoothed)
 
@@ -58,6 +64,7 @@ class FaceResult:
             "probabilities": _probabilities_dict(self.probabilities),
             "emotion": self.emotion,
             "confidence": round(self.confidence, 4),
+            "uncertain": self.uncertain,
         }
         if self.track_id is not None:
             data["id"] = self.track_id
@@ -82,6 +89,7 @@ class ImageResult:
             "width": self.width,
             "height": self.height,
             "faces": [f.to_dict() for f in self.faces],
+            "uncertain_below": self.faces[0].uncertain_below if self.faces else None,
             "timings_ms": {k: round(v, 2) for k, v in self.timings_ms.items()},
         }
 
@@ -89,7 +97,8 @@ class ImageResult:
     def from_dict(cls, data: dict) -> ImageResult:
         """Back from `to_dict` (a worker's answer through the channel layer); probabilities keep 4 places."""
         faces = [
-            FaceResult(Box.from_dict(f["box"]), np.array([f["probabilities"][e] for e in EMOTIONS], dtype=np.float32))
+            FaceResult(Box.from_dict(f["box"]), np.array([f["probabilities"][e] for e in EMOTIONS], dtype=np.float32),
+                       uncertain_below=data.get("uncertain_below"))
             for f in data["faces"]
         ]
         return cls(faces, data["width"], data["height"], data["model"], data["detector"], dict(data["timings_ms"]))
@@ -115,7 +124,9 @@ def analyse_rgb(rgb: np.ndarray, *, model: str = DEFAULT_MODEL, detector: str = 
     crops = crop_faces(rgb_to_gray(rgb), boxes, framing_for(detector))
     probabilities = classifier.predict_proba(crops, flip=flip)
     timings["classify"] = _elapsed_ms(started)
-    return [FaceResult(box, np.asarray(p, dtype=np.float32)) for box, p in zip(boxes, probabilities, strict=True)]
+    threshold = uncertain_below(model)
+    return [FaceResult(box, np.asarray(p, dtype=np.float32), uncertain_below=threshold)
+            for box, p in zip(boxes, probabilities, strict=True)]
 
 
 def _analyse(decode, source, *, model: str, detector: str, flip: bool, classifier: Classifier | None) -> ImageResult:
