@@ -129,8 +129,20 @@ class StrictBooleanField(serializers.BooleanField):
     FALSE_VALUES = {"false", False}
 
 
-class UploadOptionsSerializer(serializers.Serializer):
-    """Options of both upload endpoints. Model names come from the model cards, so they are read per instance."""
+class ModelOptionsSerializer(serializers.Serializer):
+    """`model` and `detector` of every upload (photos and videos). Model names come from the model cards, so
+    they are read per instance."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["model"] = NameChoiceField(model_names(), check_model,
+                                               help_text="A name from GET models/ (default: the default model).")
+        self.fields["detector"] = NameChoiceField(DETECTORS, check_detector,
+                                                  help_text=f"Default {DEFAULT_DETECTOR}.")
+
+
+class UploadOptionsSerializer(ModelOptionsSerializer):
+    """Options of both photo upload endpoints."""
 
     wait = StrictBooleanField(
         required=False, default=False,
@@ -140,13 +152,6 @@ class UploadOptionsSerializer(serializers.Serializer):
         required=False, default=DEFAULT_WAIT_SECONDS, min_value=0.0, max_value=MAX_WAIT_SECONDS,
         help_text=f"Seconds to wait when `wait` is set (0 to {MAX_WAIT_SECONDS:.0f}).",
     )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["model"] = NameChoiceField(model_names(), check_model,
-                                               help_text="A name from GET models/ (default: the default model).")
-        self.fields["detector"] = NameChoiceField(DETECTORS, check_detector,
-                                                  help_text=f"Default {DEFAULT_DETECTOR}.")
 
 
 class AnalysisCreateSerializer(UploadOptionsSerializer):

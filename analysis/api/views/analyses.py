@@ -57,6 +57,11 @@ class AnalysisCursorPagination(pagination.CursorPagination):
         return parameters
 
 
+# A list's answer to a cursor it did not hand out (analyses and videos are paged the same way).
+CURSOR_NOT_FOUND = {404: OpenApiResponse(ErrorSerializer, "No page at this cursor (code `invalid_cursor`)",
+                                         examples=[examples.INVALID_CURSOR])}
+
+
 QUERY_OPTIONS = ("model", "detector", "wait", "timeout")
 QUERY_PARAMETERS = [
     OpenApiParameter("wait", bool, description="Same as the form field `wait` (either may be used)."),
@@ -106,8 +111,7 @@ class AnalysisListCreateView(generics.GenericAPIView):
         summary="List your analyses, newest first",
         parameters=[s.AnalysisListFilterSerializer],
         responses={200: s.AnalysisSerializer(many=True), **BAD_PARAMS, **ERRORS_COMMON,
-                   404: OpenApiResponse(ErrorSerializer, "No page at this cursor (code `invalid_cursor`)",
-                                        examples=[examples.INVALID_CURSOR])},
+                   **CURSOR_NOT_FOUND},
     )
     def get(self, request):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
