@@ -104,6 +104,12 @@ class ImageResult:
         return cls(faces, data["width"], data["height"], data["model"], data["detector"], dict(data["timings_ms"]))
 
 
+# Photos average each face with its mirror image: on PublicTest `fast` gains 0.3 points of accuracy, 0.7 of
+# FER+ agreement and a lower calibration error (0.022 against 0.026) for about 3 ms more per face
+# (`python -m ml.evaluate --model fast ... [--flip]`). Live and video frames stay single-pass (their budget).
+PHOTO_FLIP = True
+
+
 def _elapsed_ms(started: float) -> float:
     return (time.perf_counter() - started) * 1000
 
@@ -142,7 +148,7 @@ def _analyse(decode, source, *, model: str, detector: str, flip: bool, classifie
 
 
 def analyse_photo(source: bytes | str | Path | np.ndarray, *, model: str = DEFAULT_MODEL,
-                  detector: str = DEFAULT_DETECTOR, flip: bool = False,
+                  detector: str = DEFAULT_DETECTOR, flip: bool = PHOTO_FLIP,
                   max_pixels: int = DEFAULT_MAX_PIXELS) -> ImageResult:
     """A photo given as encoded bytes, a file path or an RGB array.
 

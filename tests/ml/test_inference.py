@@ -139,9 +139,17 @@ def test_predict_cli_bad_file_among_good_ones(tiny_models: str, astronaut, tmp_p
 
 def test_frames_and_photos_share_one_pipeline(tiny_models: str, astronaut):
     jpeg = encode(astronaut)
-    frame, photo = analyse_frame(jpeg, model=tiny_models), predict(jpeg, model=tiny_models)
+    frame, photo = analyse_frame(jpeg, model=tiny_models), predict(jpeg, model=tiny_models, flip=False)
     assert [f.box for f in frame.faces] == [f.box for f in photo.faces]
     np.testing.assert_allclose(frame.faces[0].probabilities, photo.faces[0].probabilities, atol=0.02)
+
+
+def test_photos_are_averaged_with_their_mirror_image_by_default(tiny_models: str, astronaut):
+    jpeg = encode(astronaut)
+    served, mirrored, single = (predict(jpeg, model=tiny_models, **kw).faces[0].probabilities
+                                for kw in ({}, {"flip": True}, {"flip": False}))
+    np.testing.assert_array_equal(served, mirrored)
+    assert not np.array_equal(served, single)
 
 
 def test_frames_must_be_jpeg_within_the_pixel_limit(astronaut):
