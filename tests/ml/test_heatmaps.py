@@ -1,0 +1,86 @@
+"""Grad-CAM heatmaps and classifying stored boxes with several models, on the shipped models and a real photo."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from ml.emotions import EMOTIONS
+from ml.faces import faces_to_input
+from ml.serving import heatmaps, registry
+from ml.serving.pipeline import analyse_photo, classify_boxes, face_crops
+
+
+@pytest.fixture(scope="module")
+def two_faces() -> np.ndarray:
+    from skimage import data
+
+    return np.hstack([data.astronaut(), data.astronaut()[:, ::-1]])
+
+
+@pytest.fixture(scope="module")
+def result(two_faces):
+    return analyse_photo(two_faces, model="fast", also=("vgg16", "resnet50"))
+
+
+def test_other_models_classify_the_same_crops(two_faces, result):
+    assert len(result.faces) == 2 and set(result.also) == {"vgg16", "resnet50"}
+    crops = face_crops(two_faces, [f.box for f in result.faces], result.detector)
+    for name, probabilities in result.also.items():
+        assert probabilities.shape == (2, 7)
+        np.testing.assert_allclose(probabilities, registry.get_classifier(name).predict_proba(crops), atol=1e-6)
+
+
+def test_classifying_stored_boxes_again_gives_the_analysis_own_numbers(two_faces, result):
+    boxes = [f.box for f in result.faces]
+    again = classify_boxes(two_faces, boxes, detector=result.detector, models=["fast", "vgg16"])
+    np.testing.assert_allclose(again["fast"], np.stack([f.probabilities for f in result.faces]), atol=1e-6)
+    np.testing.assert_allclose(again["vgg16"], result.also["vgg16"], atol=1e-6)
+
+
+def test_an_unknown_model_fails_before_any_work(two_faces):
+    with pytest.raises(registry.UnknownModelError):
+        classify_boxes(two_faces, [], detector="haar", models=["fast", "vgg99"])
+
+
+@pytest.mark.parametrize("model", ["fast", "vgg16", "resnet50"])
+def test_grad_cam_explains_the_served_class_and_equals_cam_for_a_pooled_head(two_faces, result, model):
+    crop = face_crops(two_faces, [result.faces[0].box], result.detector)[0]
+    heatmap = heatmaps.explain(crop, model)
+    served = registry.get_classifier(model).predict_proba(crop[None])[0]
+    assert heatmap.emotion == EMOTIONS[int(np.argmax(served))]
+    assert heatmap.cam.shape == (48, 48) and heatmap.cam.min() >= 0 and heatmap.cam.max() == pytest.approx(1.0)
+
+    # With global average pooling then one dense layer, Grad-CAM's channel weights are the dense kernel's
+    # column for the class (Zhou et al.'s CAM): computed here from the weights, without any gradient.
+    import cv2
+    import keras
+
+    explainer = heatmaps._explainer(model)
+    features, _ = explainer.graph([faces_to_input(crop[None], explainer.spec)], training=False)
+    kernel = keras.ops.convert_to_numpy(explainer.kernel)[:, EMOTIONS.index(heatmap.emotion)]
+    cam = np.maximum(keras.ops.convert_to_numpy(features)[0] @ kernel, 0).astype(np.float32)
+    cam = cv2.resize(cam, (48, 48), interpolation=cv2.INTER_LINEAR)
+    np.testing.assert_allclose(heatmap.cam, cam / cam.max(), atol=1e-4)
+    assert heatmap.feature_size == features.shape[1] and heatmap.feature_size < 48
+
+
+def test_the_map_depends_on_the_face(two_faces, result):
+    crop = face_crops(two_faces, [result.faces[0].box], result.detector)[0]
+    flat = np.full((48, 48), 128, np.uint8)
+    assert not np.allclose(heatmaps.explain(crop, "fast").cam, heatmaps.explain(flat, "fast").cam, atol=0.05)
+
+
+def test_overlay_is_a_png_of_the_crop_with_the_map(two_faces, result):
+    crop = face_crops(two_faces, [result.faces[0].box], result.detector)[0]
+    cam = np.zeros((48, 48), np.float32)
+    cam[:24] = 1.0  # hot top half, cold bottom half
+    image = Image.open(io.BytesIO(heatmaps.overlay_png(crop, cam)))
+    assert image.format == "PNG" and image.size == (heatmaps.DISPLAY_SIZE, heatmaps.DISPLAY_SIZE)
+    pixels = np.asarray(image.convert("RGB")).astype(int)
+    top, bottom = pixels[: heatmaps.DISPLAY_SIZE // 3], pixels[-heatmaps.DISPLAY_SIZE // 3:]
+    assert (top[..., 0] - top[..., 2]).mean() > 40  # red where the map is 1
+    assert (bottom[..., 2] - bottom[..., 0]).mean() > 40  # blue where it is 0
