@@ -171,12 +171,31 @@ def decode_photo(source: bytes | str | Path | np.ndarray, max_pixels: int = DEFA
     return np.repeat(rgb[..., None], 3, axis=-1) if rgb.ndim == 2 else rgb
 
 
+def stored_face_crops(rgb: np.ndarray, boxes: list[Box], detector: str) -> np.ndarray:
+    """The crops of faces found earlier, exactly as their analysis made them.
+
+    An aligning detector's crop needs the box's landmarks; boxes stored without them (before landmarks were
+    kept) get them back from detecting again, which gives the same boxes for the same photo and detector.
+    """
+    if framing_for(detector).align and any(box.landmarks is None for box in boxes):
+        found = get_detector(detector).detect(rgb)
+        boxes = [_with_landmarks(box, found) for box in boxes]
+    return face_crops(rgb, boxes, detector)
+
+
+def _with_landmarks(box: Box, found: list[Box]) -> Box:
+    if box.landmarks is not None or not found:
+        return box
+    match = max(found, key=box.iou)
+    return replace(box, landmarks=match.landmarks) if box.iou(match) >= 0.5 else box
+
+
 def classify_boxes(source: bytes | str | Path | np.ndarray, boxes: list[Box], *, detector: str,
                    models: Sequence[str], max_pixels: int = DEFAULT_MAX_PIXELS) -> dict[str, np.ndarray]:
     """Each model's (N, 7) probabilities for faces found earlier: the photo is cropped again at the
-    stored boxes with the detector's framing, so every model sees exactly the crops a new analysis would."""
+    stored boxes with the detector's framing, so every model sees exactly the crops the analysis made."""
     classifiers = {name: get_classifier(name) for name in models}  # a wrong name fails before decoding
-    crops = face_crops(decode_photo(source, max_pixels), boxes, detector)
+    crops = stored_face_crops(decode_photo(source, max_pixels), boxes, detector)
     return {name: np.asarray(c.predict_proba(crops), dtype=np.float32) for name, c in classifiers.items()}
 
 

@@ -84,3 +84,16 @@ def test_overlay_is_a_png_of_the_crop_with_the_map(two_faces, result):
     top, bottom = pixels[: heatmaps.DISPLAY_SIZE // 3], pixels[-heatmaps.DISPLAY_SIZE // 3:]
     assert (top[..., 0] - top[..., 2]).mean() > 40  # red where the map is 1
     assert (bottom[..., 2] - bottom[..., 0]).mean() > 40  # blue where it is 0
+
+
+def test_boxes_stored_without_landmarks_get_them_back(two_faces):
+    from ml.faces import Box
+    from ml.serving.pipeline import stored_face_crops
+
+    boxes = [f.box for f in analyse_photo(two_faces, model="fast", detector="blazeface").faces]
+    assert len(boxes) == 2 and all(box.landmarks for box in boxes)
+    bare = [Box(b.x, b.y, b.w, b.h, b.score) for b in boxes]
+    exact = face_crops(two_faces, boxes, "blazeface")
+    assert not np.array_equal(face_crops(two_faces, bare, "blazeface"), exact)  # alignment changes the crop
+    np.testing.assert_array_equal(stored_face_crops(two_faces, bare, "blazeface"), exact)
+    np.testing.assert_array_equal(stored_face_crops(two_faces, boxes, "blazeface"), exact)
