@@ -66,6 +66,7 @@ class Analysis(models.Model):
     compare_models = models.JSONField(default=list, blank=True)
     compare_status = models.CharField(max_length=10, choices=CompareStatus.choices, default="", blank=True)
     compare_error = models.TextField(blank=True)
+    compare_requested_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

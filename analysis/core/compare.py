@@ -20,7 +20,10 @@ import numpy as np
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from analysis.core.choices import check_models, model_catalogue, model_names
@@ -76,8 +79,23 @@ def compare_request(*, owner: User, analysis: Analysis, models: str | list[str] 
         current.compare_models = names
         current.compare_status = CompareStatus.PENDING
         current.compare_error = ""
-        current.save(update_fields=["compare_models", "compare_status", "compare_error"])
+        current.compare_requested_at = timezone.now()
+        current.save(update_fields=["compare_models", "compare_status", "compare_error", "compare_requested_at"])
     return current
+
+
+STALE_REASON = gettext_lazy("The comparison did not finish in time; please ask for it again.")
+
+
+def compare_fail_stale(*, owner: User | None = None) -> int:
+    """Fail comparisons pending or running past FER_ANALYSIS_TIMEOUT_SECONDS (their worker is gone), and those
+    asked for at upload whose analysis failed, so the page never waits for them forever."""
+    limit = timezone.now() - timezone.timedelta(seconds=settings.FER_ANALYSIS_TIMEOUT_SECONDS)
+    waiting = Analysis.objects.filter(compare_status__in=[CompareStatus.PENDING, CompareStatus.RUNNING])
+    if owner is not None:
+        waiting = waiting.filter(owner=owner)
+    stale = waiting.filter(Q(compare_requested_at__lt=limit) | Q(status=Analysis.Status.FAILED))
+    return stale.update(compare_status=CompareStatus.FAILED, compare_error=str(STALE_REASON))
 
 
 def compare_withdraw(*, analysis_id: uuid.UUID | str) -> None:

@@ -240,6 +240,8 @@ def heatmap(analysis: Analysis, index: int, model: str, *, wait_s: float | None 
     except unavailable_errors() as exc:
         raise ServiceBusy() from exc
     deadline = time.monotonic() + (HEATMAP_WAIT_S if wait_s is None else wait_s)
+    if not connection.in_atomic_block:
+        connection.close()  # as `_wait`: a waiting request holds no database connection
     while time.monotonic() < deadline:
         time.sleep(0.25)
         found = heatmaps.cached(analysis.id, index, model)

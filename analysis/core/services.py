@@ -22,7 +22,7 @@ from PIL import Image, ImageOps
 
 from accounts.models import User
 from analysis.core.choices import check_detector, check_model
-from analysis.core.compare import face_predictions
+from analysis.core.compare import compare_fail_stale, face_predictions
 from analysis.core.heatmaps import heatmaps_delete
 from analysis.core.photo_checks import CheckedImage, check_image_bytes
 from analysis.models import Analysis, CompareStatus, Face, LiveSession
@@ -51,6 +51,7 @@ def analysis_create(*, owner: User, image: CheckedImage, model: str | None = Non
             detector=detector_name,
             compare_models=list(models),
             compare_status=CompareStatus.PENDING if models else CompareStatus.NONE,
+            compare_requested_at=timezone.now() if models else None,
         )
         analysis.photo.save(f"upload.{image.extension}", ContentFile(image.data), save=False)
         analysis.save()
@@ -215,8 +216,9 @@ def analysis_fail_stale(*, owner: User | None = None) -> int:
     stale = Analysis.objects.filter(status__in=[Analysis.Status.PENDING, Analysis.Status.RUNNING], created_at__lt=limit)
     if owner is not None:
         stale = stale.filter(owner=owner)
-    return stale.update(status=Analysis.Status.FAILED, finished_at=timezone.now(),
-                        error=STALE_REASON)
+    failed = stale.update(status=Analysis.Status.FAILED, finished_at=timezone.now(), error=STALE_REASON)
+    compare_fail_stale(owner=owner)
+    return failed
 
 
 def _delete_files(analyses: Iterable[Analysis]) -> None:

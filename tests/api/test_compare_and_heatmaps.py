@@ -233,3 +233,27 @@ def test_heatmap_with_celery_waits_for_the_worker_or_answers_busy(api, settings,
     assert response["Retry-After"]
     monkeypatch.setattr(face_heatmap, "apply_async", lambda args, **kwargs: face_heatmap.run(*args))
     png(api.get(heatmap_url(body["id"], 0), {"model": "fast"}))
+
+
+def test_a_comparison_whose_worker_vanished_fails_instead_of_waiting_forever(api, user, settings, monkeypatch,
+                                                                            django_capture_on_commit_callbacks):
+    from django.utils import timezone
+
+    from analysis.core.services import analysis_sweep
+    from analysis.core.tasks import compare_faces
+
+    analysis = Analysis.objects.get(id=post(api).json()["id"])
+    settings.FER_TASK_MODE = "celery"
+    queued = []
+    monkeypatch.setattr(compare_faces, "apply_async", lambda args, **kwargs: queued.append(args))  # never run
+    with django_capture_on_commit_callbacks(execute=True):
+        explain.compare_start(owner=user, analysis=analysis, models="vgg16")
+    assert queued == [[str(analysis.id)]]
+    assert api.get(f"{LIST}{analysis.id}/").json()["compare_status"] == "pending"
+    analysis_sweep()
+    assert api.get(f"{LIST}{analysis.id}/").json()["compare_status"] == "pending"  # not stale yet
+    Analysis.objects.filter(pk=analysis.pk).update(
+        compare_requested_at=timezone.now() - timezone.timedelta(seconds=settings.FER_ANALYSIS_TIMEOUT_SECONDS + 1))
+    analysis_sweep()
+    body = api.get(f"{LIST}{analysis.id}/").json()
+    assert body["compare_status"] == "failed" and all(f["predictions"] == {} for f in body["faces"])

@@ -97,3 +97,19 @@ def test_boxes_stored_without_landmarks_get_them_back(two_faces):
     assert not np.array_equal(face_crops(two_faces, bare, "blazeface"), exact)  # alignment changes the crop
     np.testing.assert_array_equal(stored_face_crops(two_faces, bare, "blazeface"), exact)
     np.testing.assert_array_equal(stored_face_crops(two_faces, boxes, "blazeface"), exact)
+
+
+def test_an_ensembles_map_is_its_members_maps_weighted(two_faces, result, tmp_path, monkeypatch):
+    from .conftest import write_ensemble_record
+
+    monkeypatch.setenv("FER_MODELS_DIR", str(tmp_path))
+    write_ensemble_record(tmp_path, "fast+vgg16", ["fast", "vgg16"], weights={"fast": 0.25, "vgg16": 0.75})
+    crop = face_crops(two_faces, [result.faces[1].box], result.detector)[0]
+    heatmap = heatmaps.explain(crop, "fast+vgg16")
+    served = registry.get_classifier("fast+vgg16").predict_proba(crop[None])[0]
+    index = int(np.argmax(served))
+    assert heatmap.emotion == EMOTIONS[index]
+    maps = {m: heatmaps._explainer(m).class_map(crop, index) for m in ("fast", "vgg16")}
+    mixed = 0.25 * maps["fast"] / maps["fast"].max() + 0.75 * maps["vgg16"] / maps["vgg16"].max()
+    np.testing.assert_allclose(heatmap.cam, mixed / mixed.max(), atol=1e-5)
+    assert not np.allclose(heatmap.cam, heatmaps.explain(crop, "vgg16").cam, atol=0.02)
