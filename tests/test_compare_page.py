@@ -96,3 +96,19 @@ def bob_client(make_user):
     client = Client()
     client.force_login(make_user(username="bob"))
     return client
+
+
+def test_disagreement_is_spelt_out(signed_in, user):
+    from tests.analysis_factories import probabilities
+
+    analysis = make_analysis(user, faces=["happy"], photo=True)
+    Analysis.objects.filter(pk=analysis.pk).update(compare_models=["fast", "vgg16", "resnet50"], compare_status="done")
+    face = analysis.faces.get()
+    face.predictions = {m: {"emotion": e, "confidence": c, "probabilities": probabilities(e, c)}
+                        for m, e, c in [("fast", "happy", 0.8), ("vgg16", "sad", 0.6), ("resnet50", "happy", 0.5)]}
+    face.save()
+    page = re.sub(r"\s+", " ", detail(signed_in, analysis))
+    assert "The models disagree:" in page and "All models agree" not in page
+    assert "Happy (2 models)</span>, <span class=\"compare-vote\">Sad (1 model)" in page
+    says = re.findall(r'<td class="compare-says( compare-differs)?" data-model="(\w+)">(\w+)</td>', page)
+    assert says == [("", "fast", "Happy"), (" compare-differs", "vgg16", "Sad"), ("", "resnet50", "Happy")]
