@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.urls import reverse
 from rest_framework import serializers
 
-from analysis.api.serializers import BoxSerializer, ModelOptionsSerializer, ProbabilitiesSerializer
+from analysis.api.serializers import BoxSerializer, ModelOptionsSerializer, ProbabilitiesSerializer, QueryParameters
 from analysis.core import video_services
 from analysis.core.video_results import track_samples, track_summary
 from analysis.models import EMOTION_CHOICES, Video, VideoTrack
@@ -95,19 +95,17 @@ class VideoCreateSerializer(ModelOptionsSerializer):
         help_text=f"Frames analysed per second (default {video_services.DEFAULT_SAMPLE_FPS:g}).")
 
 
-class VideoListFilterSerializer(serializers.Serializer):
+class VideoListFilterSerializer(QueryParameters):
+    """As the analyses' list filter: an empty value is refused, a range that ends before it starts is empty."""
+
     status = serializers.ChoiceField(choices=Video.Status.choices, required=False)
-    model = serializers.CharField(required=False, max_length=64, help_text="Only videos analysed with this model.")
+    model = serializers.CharField(required=False, max_length=64, trim_whitespace=False,
+                                  help_text="Only videos analysed with this model.")
     emotion = serializers.ChoiceField(choices=EMOTION_CHOICES, required=False,
                                       help_text="Only videos with a face mostly of this emotion.")
     created_after = serializers.DateTimeField(required=False, help_text="ISO 8601 date-time; inclusive.")
-    created_before = serializers.DateTimeField(required=False, help_text="ISO 8601 date-time; exclusive.")
-
-    def validate(self, attrs):
-        after, before = attrs.get("created_after"), attrs.get("created_before")
-        if after and before and after >= before:
-            raise serializers.ValidationError({"created_before": ["Must be later than created_after."]})
-        return attrs
+    created_before = serializers.DateTimeField(required=False, help_text="ISO 8601 date-time; exclusive. Not "
+                                               "later than created_after: an empty list.")
 
 
 class VideoDetailQuerySerializer(serializers.Serializer):

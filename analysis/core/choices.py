@@ -44,6 +44,19 @@ def check_model(name: str | None) -> str:
     return name
 
 
+ALL_MODELS = "all"
+
+
+def check_models(value: str | list[str] | None) -> list[str]:
+    """Models to compare: names separated by commas (or a list), `all` for every available model; [] for none.
+    Duplicates go; any unknown name refuses the whole list with `unknown_model`."""
+    parts = value if isinstance(value, list) else (value or "").split(",")
+    names = [part.strip() for part in parts if part.strip()]
+    if ALL_MODELS in names:
+        return model_names()
+    return list(dict.fromkeys(check_model(name) for name in names))
+
+
 def check_detector(name: str | None) -> str:
     name = (name or "").strip() or DEFAULT_DETECTOR
     if name not in DETECTORS:
