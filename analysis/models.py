@@ -45,6 +45,14 @@ def thumbnail_path(instance: Analysis, filename: str) -> str:
     return f"thumbnails/{uuid.uuid4().hex}.jpg"
 
 
+class CompareStatus(models.TextChoices):
+    NONE = "", "Not requested"
+    PENDING = "pending", "Pending"
+    RUNNING = "running", "Running"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+
+
 class Analysis(models.Model):
     class Status(models.TextChoices):
         PENDING = "pending", pgettext_lazy("status", "Pending")
@@ -72,6 +80,12 @@ class Analysis(models.Model):
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # Model comparison (docs/explain.md): the models whose predictions each face carries in `Face.predictions`,
+    # asked for at upload (`models=`) or later on the result page, and where that work stands.
+    compare_models = models.JSONField(default=list, blank=True)
+    compare_status = models.CharField(max_length=10, choices=CompareStatus.choices, default="", blank=True)
+    compare_error = models.TextField(blank=True)
+    compare_requested_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -107,6 +121,11 @@ class Face(models.Model):
     p_sad = models.FloatField()
     p_surprise = models.FloatField()
     p_neutral = models.FloatField()
+    # The detector's landmarks ([[x, y], ...], ml.faces.LANDMARKS) or null: an aligning detector's crop needs them
+    # to be made again exactly (model comparison, heatmaps).
+    landmarks = models.JSONField(null=True, blank=True)
+    # {model: {"emotion", "confidence", "probabilities": {emotion: p}}} for each of `analysis.compare_models`.
+    predictions = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["analysis", "index"]

@@ -145,6 +145,8 @@ CELERY_ACCEPT_CONTENT = ["json"]
 # Uploads go to GPU hosts, live frames to low-latency workers: each queue has its own worker command (Procfile).
 CELERY_TASK_ROUTES = {
     "analysis.analyse_photo": {"queue": "gpu"},
+    "analysis.compare_faces": {"queue": "gpu"},
+    "analysis.face_heatmap": {"queue": "gpu"},
     "analysis.analyse_video": {"queue": "gpu"},
     "analysis.annotate_video": {"queue": "gpu"},
     "analysis.live_frame": {"queue": "realtime"},
@@ -381,5 +383,7 @@ SPECTACULAR_SETTINGS = {
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "SERVE_AUTHENTICATION": [],
     "ENUM_NAME_OVERRIDES": {"EmotionEnum": "analysis.models.EMOTION_CHOICES",
-                            "VideoStatusEnum": "analysis.models.Video.Status"},
+                            "VideoStatusEnum": "analysis.models.Video.Status",
+                            # compare_status takes the same values (and "")
+                            "AnalysisStatusEnum": "analysis.models.Analysis.Status"},
 }

@@ -1,4 +1,4 @@
-"""`python -m ml.predict IMAGE [IMAGE ...] [--model NAME] [--detector NAME] [--flip] --json`.
+"""`python -m ml.predict IMAGE [IMAGE ...] [--model NAME] [--detector NAME] [--no-flip] --json`.
 
 Loads the model and detector once, then analyses every photo in one process. Each photo's
 `timings_ms.total` is its own analysis time; loading is reported once, separately
@@ -24,7 +24,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("images", nargs="+", metavar="IMAGE")
     p.add_argument("--model", default=DEFAULT_MODEL)
     p.add_argument("--detector", default=DEFAULT_DETECTOR, choices=DETECTORS)
-    p.add_argument("--flip", action="store_true", help="average each face with its mirror image")
+    p.add_argument("--no-flip", dest="flip", action="store_false",
+                   help="one pass per face (photos are averaged with their mirror image by default, as served)")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
     args = p.parse_args(argv)
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from ml.training.architectures import ARCHITECTURES
 from ml.training.augmentation import ROBUST, AugmentConfig
 from ml.training.datasets import DatasetError, load
-from ml.training.labels import LabelFileError, load_ferplus_votes
+from ml.training.labels import LabelFileError, check_votes_line_up, load_ferplus_votes
 from ml.training.loop import TrainConfig, train
 
 
@@ -69,6 +69,7 @@ def main(argv: list[str] | None = None) -> int:
             # The .npz arrays hold the Training rows only (shared/datasets/fer2013/README.md).
             rows = args.usage or ("Training" if ".npz" in Path(args.data).suffixes else None)
             data = data.with_votes(load_ferplus_votes(args.ferplus, rows))
+            check_votes_line_up(data.y, data.votes, args.ferplus)  # same count is not the same order
     except (DatasetError, LabelFileError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

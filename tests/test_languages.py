@@ -146,6 +146,7 @@ SHARED_WORDS = {
     "Email", "email", "video", "Video", "webcam", "camera", "megapixel", "JavaScript", "laptop", "script", "DELETE",
     "English", "Tiếng", "Việt", "HTTP", "Token", "YAML", "OpenAPI", "Swagger", "UI", "Redoc", "curl", "Python",
     "GET", "POST", "H", "VP", "AV", "MPEG", "clip",
+    "so",  # Vietnamese too: "so sánh" (compare)
 }
 # The API page names headers, fields and paths, which stay as they are in any language ("do" is also a
 # Vietnamese word: "by").

@@ -26,7 +26,7 @@ _DONE = {
     "top_emotion": "happy",
     "faces": [
         {"index": 0, "box": {"x": 262, "y": 131, "w": 118, "h": 118}, "detector_score": 1.0, "emotion": "happy",
-         "confidence": 0.902, "probabilities": _PROBS},
+         "confidence": 0.902, "uncertain": False, "probabilities": _PROBS, "predictions": {}},
     ],
     "timings_ms": {"decode": 3.1, "detect": 21.4, "classify": 9.8, "total": 35.2},
     "created_at": "2026-11-28T09:15:02.114Z",
@@ -35,12 +35,24 @@ _DONE = {
     "photo_kept": True,
     "photo_url": f"{_URL}photo/",
     "annotated_url": f"{_URL}annotated/",
+    "models": [],
+    "compare_status": "",
 }
 _PENDING = {**_DONE, "status": "pending", "face_count": 0, "top_emotion": "", "faces": [], "timings_ms": {},
             "started_at": None, "finished_at": None, "annotated_url": None}
 
 
+_VGG_PROBS = {"angry": 0.031, "disgust": 0.002, "fear": 0.041, "happy": 0.771, "sad": 0.038, "surprise": 0.022,
+              "neutral": 0.095}
+_COMPARED = {**_DONE, "models": ["fast", "vgg16"], "compare_status": "done", "faces": [
+    {**_DONE["faces"][0], "predictions": {
+        "fast": {"emotion": "happy", "confidence": 0.902, "probabilities": _PROBS},
+        "vgg16": {"emotion": "happy", "confidence": 0.771, "probabilities": _VGG_PROBS},
+    }},
+]}
+
 ANALYSIS_DONE = OpenApiExample("Finished analysis", value=_DONE, response_only=True)
+ANALYSIS_COMPARED = OpenApiExample("Finished, with models=fast,vgg16", value=_COMPARED, response_only=True)
 ANALYSIS_PENDING = OpenApiExample("Still pending", value=_PENDING, response_only=True)
 BATCH_RESULT = OpenApiExample(
     "One good file, one bad",
@@ -65,7 +77,8 @@ MODELS = OpenApiExample(
             "input": {"size": 48, "channels": 1}, "accuracy": 0.61,
             "per_class": {"angry": 0.52, "disgust": 0.31, "fear": 0.38, "happy": 0.85, "sad": 0.47,
                           "surprise": 0.76, "neutral": 0.6},
-            "metrics": {}, "default": True}],
+            "metrics": {}, "default": True, "label": "Fast: 63% on FER2013 test faces", "quality": "ok",
+            "quality_reason": None, "ece": 0.026, "temperature": 1.12, "uncertain_below": 0.5}],
     response_only=True,
 )
 STATS = OpenApiExample(

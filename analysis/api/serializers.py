@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
+import re
+
+from django.core.validators import RegexValidator
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from analysis.core.choices import check_detector, check_model, model_names
+from analysis.core.choices import (
+    ALL_MODELS,
+    UnknownChoice,
+    check_detector,
+    check_model,
+    check_models,
+    is_uncertain,
+    model_names,
+)
 from analysis.core.uploads import MAX_FILES_PER_REQUEST
-from analysis.models import EMOTION_CHOICES, Analysis, Face
+from analysis.models import EMOTION_CHOICES, Analysis, CompareStatus, Face
 from fer_site.api.schema import ErrorDetailSerializer
 from ml.emotions import EMOTIONS
 from ml.serving.detection import DEFAULT_DETECTOR, DETECTORS
@@ -40,19 +52,41 @@ class ProbabilitiesSerializer(serializers.Serializer):
     neutral = serializers.FloatField()
 
 
+class PredictionSerializer(serializers.Serializer):
+    """One model's prediction for one face."""
+
+    emotion = serializers.ChoiceField(choices=EMOTION_CHOICES)
+    confidence = serializers.FloatField(help_text="The top probability.")
+    probabilities = ProbabilitiesSerializer()
+
+
 class FaceSerializer(serializers.ModelSerializer):
     box = serializers.SerializerMethodField()
     probabilities = serializers.SerializerMethodField()
+    uncertain = serializers.SerializerMethodField(
+        help_text="The confidence is under the model's calibrated threshold (`uncertain_below` in "
+                  "/api/v1/models/): the label is a guess that is right less than half the time.")
+    predictions = serializers.SerializerMethodField(
+        help_text="Each model of the analysis's `models` on this same face crop, by name; {} when none was asked for."
+    )
 
     class Meta:
         model = Face
-        fields = ["index", "box", "detector_score", "emotion", "confidence", "probabilities"]
+        fields = ["index", "box", "detector_score", "emotion", "confidence", "uncertain", "probabilities",
+                  "predictions"]
 
     def get_box(self, face: Face) -> BoxSerializer:
         return {"x": face.x, "y": face.y, "w": face.w, "h": face.h}
 
+    def get_uncertain(self, face: Face) -> bool:
+        return is_uncertain(face.analysis.model_name, face.confidence)
+
     def get_probabilities(self, face: Face) -> ProbabilitiesSerializer:
         return {emotion: round(face.probabilities[emotion], 6) for emotion in EMOTIONS}
+
+    @extend_schema_field(serializers.DictField(child=PredictionSerializer()))
+    def get_predictions(self, face: Face) -> dict:
+        return face.predictions or {}
 
 
 class TimingsSerializer(serializers.Serializer):
@@ -74,13 +108,21 @@ class AnalysisSerializer(serializers.ModelSerializer):
     annotated_url = serializers.SerializerMethodField(
         help_text="JPEG with boxes and labels; null until done or when the photo was not kept."
     )
+    models = serializers.ListField(
+        child=serializers.CharField(), source="compare_models", read_only=True,
+        help_text="The models compared on every face (each face's `predictions`); [] when none was asked for.",
+    )
+    compare_status = serializers.ChoiceField(
+        choices=CompareStatus.choices, read_only=True,
+        help_text="Where the comparison of `models` stands (\"\" when none was asked for).",
+    )
 
     class Meta:
         model = Analysis
         fields = [
             "id", "url", "status", "error", "original_name", "image_format", "width", "height", "model", "detector",
             "face_count", "top_emotion", "faces", "timings_ms", "created_at", "started_at", "finished_at",
-            "photo_kept", "photo_url", "annotated_url",
+            "photo_kept", "photo_url", "annotated_url", "models", "compare_status",
         ]
         read_only_fields = fields
 
@@ -117,6 +159,24 @@ class NameChoiceField(serializers.ChoiceField):
         return "" if data == "" else self.check(str(data))
 
 
+class ModelListField(serializers.CharField):
+    """Several model names separated by commas, no spaces (`vgg16,resnet50`), or `all`; each name checked like
+    `model` (`unknown_model`). The schema's pattern says exactly what is accepted."""
+
+    def __init__(self, names: list[str], **kwargs):
+        choice = "|".join(re.escape(n) for n in [ALL_MODELS, *names])
+        pattern = f"^(?:(?:{choice})(?:,(?:{choice}))*)?$"
+        super().__init__(required=False, allow_blank=True, validators=[RegexValidator(pattern)], **kwargs)
+
+    def to_internal_value(self, data):
+        text = str(data)
+        if text and any(part not in [ALL_MODELS, *model_names()] for part in text.split(",")):
+            raise UnknownChoice(_("Unknown models %(models)r; give names separated by commas, without spaces, "
+                                  "from: %(names)s (or all).") % {"models": text, "names": ", ".join(model_names())},
+                                code="unknown_model")
+        return ",".join(check_models(text))
+
+
 class StrictBooleanField(serializers.BooleanField):
     """`true` or `false` (any case), as the schema's boolean says; DRF also took 1/0, yes/no, on/off and t/f."""
 
@@ -124,8 +184,20 @@ class StrictBooleanField(serializers.BooleanField):
     FALSE_VALUES = {"false", False}
 
 
-class UploadOptionsSerializer(serializers.Serializer):
-    """Options of both upload endpoints. Model names come from the model cards, so they are read per instance."""
+class ModelOptionsSerializer(serializers.Serializer):
+    """`model` and `detector` of every upload (photos and videos). Model names come from the model cards, so
+    they are read per instance."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["model"] = NameChoiceField(model_names(), check_model,
+                                               help_text="A name from GET models/ (default: the default model).")
+        self.fields["detector"] = NameChoiceField(DETECTORS, check_detector,
+                                                  help_text=f"Default {DEFAULT_DETECTOR}.")
+
+
+class UploadOptionsSerializer(ModelOptionsSerializer):
+    """Options of both photo upload endpoints."""
 
     wait = StrictBooleanField(
         required=False, default=False,
@@ -137,11 +209,10 @@ class UploadOptionsSerializer(serializers.Serializer):
     )
 
     def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["model"] = NameChoiceField(model_names(), check_model,
-                                               help_text="A name from GET models/ (default: the default model).")
-        self.fields["detector"] = NameChoiceField(DETECTORS, check_detector,
-                                                  help_text=f"Default {DEFAULT_DETECTOR}.")
+        super().__init__(*args, **kwargs)  # model and detector
+        self.fields["models"] = ModelListField(
+            model_names(), help_text="Also classify every face with these models (names separated by commas, or "
+            "`all`): each face then carries `predictions` by model. One detection, the same crops.")
 
 
 class AnalysisCreateSerializer(UploadOptionsSerializer):
@@ -207,6 +278,16 @@ class ModelInfoSerializer(serializers.Serializer):
                                       help_text="Recall per emotion on PublicTest, when measured.")
     metrics = serializers.DictField(help_text="Every metric in the model card.")
     default = serializers.BooleanField(help_text="Used when a request names no model.")
+    label = serializers.CharField(help_text="How the interface names it, with its accuracy in words.")
+    quality = serializers.ChoiceField(choices=["ok", "poor", "unmeasured"],
+                                      help_text="`poor`: more than 10 points below the best model on PublicTest "
+                                                "(still available by name, never the default).")
+    quality_reason = serializers.CharField(allow_null=True)
+    ece = serializers.FloatField(allow_null=True, help_text="Expected calibration error on PublicTest (0 is ideal).")
+    temperature = serializers.FloatField(allow_null=True,
+                                         help_text="Temperature applied to the model's probabilities (calibration).")
+    uncertain_below = serializers.FloatField(allow_null=True,
+                                             help_text="A face whose confidence is under this is marked uncertain.")
 
 
 class StatsQuerySerializer(QueryParameters):
@@ -278,3 +359,10 @@ class StatsSerializer(serializers.Serializer):
 class UploadQuerySerializer(QueryParameters, UploadOptionsSerializer):
     """The upload options given in the query string (`POST analyses/?wait=true`): each must be valid on its own,
     even when the form repeats it (the form's value is the one used)."""
+
+
+class HeatmapQuerySerializer(QueryParameters):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["model"] = NameChoiceField(model_names(), check_model,
+                                               help_text="A name from GET models/ (default: the analysis's model).")

@@ -18,6 +18,8 @@ urlpatterns = [
          name="analysis-photo"),
     path("analyses/<uuid:analysis_id>/annotated/", login_not_required(analyses.AnalysisAnnotatedView.as_view()),
          name="analysis-annotated"),
+    path("analyses/<uuid:analysis_id>/faces/<int:index>/heatmap.png",
+         login_not_required(analyses.AnalysisFaceHeatmapView.as_view()), name="analysis-face-heatmap"),
     path("videos/", login_not_required(videos.VideoListCreateView.as_view()), name="video-list"),
     path("videos/<uuid:video_id>/", login_not_required(videos.VideoDetailView.as_view()), name="video-detail"),
     path("videos/<uuid:video_id>/cancel/", login_not_required(videos.VideoCancelView.as_view()), name="video-cancel"),

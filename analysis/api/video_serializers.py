@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 from django.urls import reverse
-from django.utils.translation import gettext as _
 from rest_framework import serializers
 
-from analysis.api.serializers import BoxSerializer, ProbabilitiesSerializer
+from analysis.api.serializers import BoxSerializer, ModelOptionsSerializer, ProbabilitiesSerializer, QueryParameters
 from analysis.core import video_services
 from analysis.core.video_results import track_samples, track_summary
 from analysis.models import EMOTION_CHOICES, Video, VideoTrack
-from ml.serving.detection import DEFAULT_DETECTOR, DETECTORS
 
 
 class TimelineSampleSerializer(serializers.Serializer):
@@ -50,6 +48,9 @@ class VideoSerializer(serializers.ModelSerializer):
     url = serializers.SerializerMethodField(help_text="This video in the API (poll it until `status` is finished).")
     model = serializers.CharField(source="model_name")
     fps = serializers.FloatField(source="sample_fps", help_text="Frames analysed per second of video.")
+    top_emotion = serializers.ChoiceField(choices=EMOTION_CHOICES, allow_blank=True, read_only=True,
+                                          help_text="The most frequent emotion over every face followed; empty "
+                                                    "while not done or when no face was found.")
     file_kept = serializers.SerializerMethodField(help_text="False once deleted for the owner's privacy setting.")
 
     class Meta:
@@ -83,33 +84,28 @@ class VideoDetailSerializer(VideoSerializer):
         return TrackSerializer(video.tracks.order_by("number"), many=True).data
 
 
-class VideoCreateSerializer(serializers.Serializer):
+class VideoCreateSerializer(ModelOptionsSerializer):
     """Multipart form of `POST videos/`. The file itself is checked by `check_video` (codes, 413/415)."""
 
     video = serializers.FileField(allow_empty_file=True, use_url=False,
                                   help_text="MP4/MOV (H.264, H.265, MPEG-4) or WebM (VP8, VP9, AV1); at most "
                                             "FER_MAX_VIDEO_BYTES, FER_MAX_VIDEO_SECONDS and FER_MAX_VIDEO_PIXELS.")
-    model = serializers.CharField(required=False, allow_blank=True, help_text="A name from GET models/.")
-    detector = serializers.CharField(required=False, allow_blank=True,
-                                     help_text=f"One of {', '.join(DETECTORS)} (default {DEFAULT_DETECTOR}).")
     fps = serializers.FloatField(
         required=False, min_value=video_services.MIN_SAMPLE_FPS, max_value=video_services.MAX_SAMPLE_FPS,
         help_text=f"Frames analysed per second (default {video_services.DEFAULT_SAMPLE_FPS:g}).")
 
 
-class VideoListFilterSerializer(serializers.Serializer):
+class VideoListFilterSerializer(QueryParameters):
+    """As the analyses' list filter: an empty value is refused, a range that ends before it starts is empty."""
+
     status = serializers.ChoiceField(choices=Video.Status.choices, required=False)
-    model = serializers.CharField(required=False, max_length=64, help_text="Only videos analysed with this model.")
+    model = serializers.CharField(required=False, max_length=64, trim_whitespace=False,
+                                  help_text="Only videos analysed with this model.")
     emotion = serializers.ChoiceField(choices=EMOTION_CHOICES, required=False,
                                       help_text="Only videos with a face mostly of this emotion.")
     created_after = serializers.DateTimeField(required=False, help_text="ISO 8601 date-time; inclusive.")
-    created_before = serializers.DateTimeField(required=False, help_text="ISO 8601 date-time; exclusive.")
-
-    def validate(self, attrs):
-        after, before = attrs.get("created_after"), attrs.get("created_before")
-        if after and before and after >= before:
-            raise serializers.ValidationError({"created_before": [_("Must be later than created_after.")]})
-        return attrs
+    created_before = serializers.DateTimeField(required=False, help_text="ISO 8601 date-time; exclusive. Not "
+                                               "later than created_after: an empty list.")
 
 
 class VideoDetailQuerySerializer(serializers.Serializer):

@@ -47,6 +47,19 @@ def check_model(name: str | None) -> str:
     return name
 
 
+ALL_MODELS = "all"
+
+
+def check_models(value: str | list[str] | None) -> list[str]:
+    """Models to compare: names separated by commas (or a list), `all` for every available model; [] for none.
+    Duplicates go; any unknown name refuses the whole list with `unknown_model`."""
+    parts = value if isinstance(value, list) else (value or "").split(",")
+    names = [part.strip() for part in parts if part.strip()]
+    if ALL_MODELS in names:
+        return model_names()
+    return list(dict.fromkeys(check_model(name) for name in names))
+
+
 def check_detector(name: str | None) -> str:
     name = (name or "").strip() or DEFAULT_DETECTOR
     if name not in DETECTORS:
@@ -54,3 +67,14 @@ def check_detector(name: str | None) -> str:
                             % {"name": repr(name), "names": ", ".join(DETECTORS)},
                             code="unknown_detector")
     return name
+
+
+def uncertain_below(model_name: str) -> float | None:
+    """The top probability under which this model's faces are shown as "uncertain" (from its calibration;
+    None for a model without one, or no longer offered)."""
+    return next((m.get("uncertain_below") for m in model_catalogue() if m["name"] == model_name), None)
+
+
+def is_uncertain(model_name: str, confidence: float) -> bool:
+    threshold = uncertain_below(model_name)
+    return threshold is not None and confidence < threshold

@@ -7,6 +7,8 @@
   routes in `CELERY_TASK_ROUTES`).
 
 Entry points: `submit` (a stored photo), `wait` (inside `submit`, for the API's `wait=true`),
+`submit_compare` (other models on a done analysis's faces: like a photo), `heatmap` (one face's
+heatmap PNG: computed in the request in-process, else on a `gpu` worker while the request waits),
 `LivePredictor.predict` (a live frame), `submit_video` and `submit_annotation` (a stored video and
 its annotated MP4: `gpu` queue with Celery; in-process, a pool of their own, one thread, so a long
 video never holds up photos). When the broker, Redis or the database
@@ -28,7 +30,7 @@ from django.db import InterfaceError, OperationalError, close_old_connections, c
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-from analysis.core import services, video_services
+from analysis.core import compare, heatmaps, services, video_services
 from analysis.core.messages import translated
 from analysis.models import Analysis, Video
 from fer_site.errors import ServiceError, sentence
@@ -175,6 +177,79 @@ def _wait(analysis_id, timeout: float) -> None:
             connection.close()
         time.sleep(min(delay, max(0.0, deadline - time.monotonic())))
         delay = min(delay * 1.5, 0.25)
+
+
+# --- Model comparison and heatmaps --------------------------------------------------------------
+
+HEATMAP_WAIT_S = 20.0
+
+
+class HeatmapPending(ServiceBusy):
+    """The heatmap was asked of a worker and is not ready within the wait; asking again picks it up."""
+
+    def __init__(self):
+        super().__init__(_("The heatmap is still being computed; ask again in a few seconds."))
+
+
+def submit_compare(analysis: Analysis) -> None:
+    """Start comparing models on a done analysis's faces (`compare.compare_process`) after commit, like a photo."""
+    transaction.on_commit(lambda: _start_compare(analysis))
+
+
+def _start_compare(analysis: Analysis) -> None:
+    global _pool
+    mode = settings.FER_TASK_MODE
+    if mode == "eager":
+        compare.compare_process(analysis_id=analysis.id)
+    elif mode == "thread":
+        if _pool is None:
+            _pool = ThreadPoolExecutor(max_workers=settings.FER_INPROCESS_WORKERS, thread_name_prefix="analysis")
+        _pool.submit(_run_compare_in_thread, analysis.id)
+    else:
+        from analysis.core.tasks import compare_faces
+
+        try:
+            compare_faces.apply_async(args=[str(analysis.id)])
+        except unavailable_errors() as exc:
+            logger.warning("could not queue the comparison of analysis %s: %s", analysis.id, exc)
+            compare.compare_withdraw(analysis_id=analysis.id)
+            raise ServiceBusy() from exc
+
+
+def _run_compare_in_thread(analysis_id) -> None:
+    close_old_connections()
+    try:
+        compare.compare_process(analysis_id=analysis_id)
+    except Exception:
+        logger.exception("in-process comparison of analysis %s crashed", analysis_id)
+    finally:
+        close_old_connections()
+
+
+def heatmap(analysis: Analysis, index: int, model: str, *, wait_s: float | None = None) -> bytes:
+    """One face's heatmap PNG (checked by `heatmaps.heatmap_check`): from the cache, else computed here in the
+    in-process modes, else by a `gpu` worker while this request polls the cache for at most `wait_s` seconds
+    (default HEATMAP_WAIT_S; then `HeatmapPending`, 503 with Retry-After; the worker still finishes and caches it)."""
+    found = heatmaps.cached(analysis.id, index, model)
+    if found is not None:
+        return found
+    if settings.FER_TASK_MODE in IN_PROCESS_MODES:
+        return heatmaps.heatmap_compute(analysis_id=analysis.id, index=index, model=model)
+    from analysis.core.tasks import face_heatmap
+
+    try:
+        face_heatmap.apply_async(args=[str(analysis.id), index, model])
+    except unavailable_errors() as exc:
+        raise ServiceBusy() from exc
+    deadline = time.monotonic() + (HEATMAP_WAIT_S if wait_s is None else wait_s)
+    if not connection.in_atomic_block:
+        connection.close()  # as `_wait`: a waiting request holds no database connection
+    while time.monotonic() < deadline:
+        time.sleep(0.25)
+        found = heatmaps.cached(analysis.id, index, model)
+        if found is not None:
+            return found
+    raise HeatmapPending()
 
 
 # --- Videos ---------------------------------------------------------------------------------------

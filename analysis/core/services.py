@@ -11,7 +11,7 @@ import io
 import logging
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
@@ -24,9 +24,11 @@ from PIL import Image, ImageOps
 
 from accounts.models import User
 from analysis.core.choices import check_detector, check_model
+from analysis.core.compare import compare_fail_stale, face_predictions
+from analysis.core.heatmaps import heatmaps_delete
 from analysis.core.messages import PHOTO_UNREADABLE_REASON
 from analysis.core.photo_checks import CheckedImage, check_image_bytes
-from analysis.models import Analysis, Face, LiveSession
+from analysis.models import Analysis, CompareStatus, Face, LiveSession
 from fer_site.errors import ServiceError
 from ml.emotions import EMOTIONS
 
@@ -40,8 +42,9 @@ STALE_REASON = gettext_noop("The analysis did not finish in time; please upload 
 
 
 def analysis_create(*, owner: User, image: CheckedImage, model: str | None = None,
-                    detector: str | None = None) -> Analysis:
-    """Store a checked photo as a pending analysis (the caller starts it: `analysis.core.dispatch.submit`)."""
+                    detector: str | None = None, models: Sequence[str] = ()) -> Analysis:
+    """Store a checked photo as a pending analysis (the caller starts it: `analysis.core.dispatch.submit`).
+    `models`: checked names whose predictions each face will also carry (`analysis.core.compare`)."""
     model_name, detector_name = check_model(model), check_detector(detector)
     with transaction.atomic():
         analysis = Analysis(
@@ -52,6 +55,9 @@ def analysis_create(*, owner: User, image: CheckedImage, model: str | None = Non
             height=image.height,
             model_name=model_name,
             detector=detector_name,
+            compare_models=list(models),
+            compare_status=CompareStatus.PENDING if models else CompareStatus.NONE,
+            compare_requested_at=timezone.now() if models else None,
         )
         analysis.photo.save(f"upload.{image.extension}", ContentFile(image.data), save=False)
         analysis.save()
@@ -139,7 +145,8 @@ def analysis_process(*, analysis_id: uuid.UUID | str) -> Analysis | None:
 
     try:
         result = analyse_photo(data, model=analysis.model_name, detector=analysis.detector,
-                               max_pixels=settings.FER_MAX_IMAGE_PIXELS)
+                               max_pixels=settings.FER_MAX_IMAGE_PIXELS,
+                               also=[m for m in analysis.compare_models if m != analysis.model_name])
     except ImageDecodeError as exc:
         return analysis_fail(analysis=analysis, reason=PHOTO_UNREADABLE_REASON % {"detail": exc.message})
     except (UnknownModelError, UnknownDetectorError, ModelFileError) as exc:
@@ -155,6 +162,9 @@ def analysis_process(*, analysis_id: uuid.UUID | str) -> Analysis | None:
             analysis=analysis, index=i, x=f.box.x, y=f.box.y, w=f.box.w, h=f.box.h,
             detector_score=f.box.score, emotion=f.emotion, confidence=f.confidence,
             **{f"p_{emotion}": float(p) for emotion, p in zip(EMOTIONS, f.probabilities, strict=True)},
+            landmarks=f.box.to_dict().get("landmarks"),
+            predictions=face_predictions(analysis.compare_models, analysis.model_name, f.probabilities,
+                                         {m: p[i] for m, p in result.also.items()}),
         )
         for i, f in enumerate(result.faces)
     ]
@@ -172,6 +182,8 @@ def analysis_process(*, analysis_id: uuid.UUID | str) -> Analysis | None:
         current.width, current.height = result.width, result.height
         current.timings_ms = {k: round(v, 1) for k, v in result.timings_ms.items()}
         current.finished_at = timezone.now()
+        if current.compare_models:
+            current.compare_status = CompareStatus.DONE
         if thumbnail is not None:
             current.thumbnail.save("thumb.jpg", ContentFile(thumbnail), save=False)
         else:
@@ -181,6 +193,7 @@ def analysis_process(*, analysis_id: uuid.UUID | str) -> Analysis | None:
 
 
 def _discard_photo(analysis: Analysis) -> None:
+    heatmaps_delete([analysis.id])
     files = [analysis.photo, analysis.thumbnail]
     for field in files:
         if field:
@@ -195,7 +208,11 @@ def analysis_fail(*, analysis: Analysis, reason: str) -> Analysis:
     analysis.status = Analysis.Status.FAILED
     analysis.error = reason
     analysis.finished_at = timezone.now()
-    analysis.save(update_fields=["status", "error", "finished_at"])
+    fields = ["status", "error", "finished_at"]
+    if analysis.compare_status == CompareStatus.PENDING:  # models asked for at upload: no faces to compare
+        analysis.compare_status, analysis.compare_error = CompareStatus.FAILED, reason
+        fields += ["compare_status", "compare_error"]
+    analysis.save(update_fields=fields)
     return analysis
 
 
@@ -205,11 +222,13 @@ def analysis_fail_stale(*, owner: User | None = None) -> int:
     stale = Analysis.objects.filter(status__in=[Analysis.Status.PENDING, Analysis.Status.RUNNING], created_at__lt=limit)
     if owner is not None:
         stale = stale.filter(owner=owner)
-    return stale.update(status=Analysis.Status.FAILED, finished_at=timezone.now(),
-                        error=STALE_REASON)
+    failed = stale.update(status=Analysis.Status.FAILED, finished_at=timezone.now(), error=STALE_REASON)
+    compare_fail_stale(owner=owner)
+    return failed
 
 
 def _delete_files(analyses: Iterable[Analysis]) -> None:
+    heatmaps_delete([a.id for a in analyses])
     for analysis in analyses:
         for field in (analysis.photo, analysis.thumbnail):
             if field:

@@ -1,7 +1,7 @@
 """Celery tasks: thin wrappers that fetch by id and call a service.
 
-Queues come from `CELERY_TASK_ROUTES` (analyse_photo, analyse_video, annotate_video -> gpu, live_frame ->
-realtime, sweep -> celery) and time limits from the settings (see docs/scaled.md).
+Queues come from `CELERY_TASK_ROUTES` (analyse_photo, compare_faces, face_heatmap, analyse_video, annotate_video
+-> gpu, live_frame -> realtime, sweep -> celery) and time limits from the settings (see docs/scaled.md).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext
 
-from analysis.core import services, video_services
+from analysis.core import compare, heatmaps, services, video_services
 from analysis.core.messages import translated
 from fer_site.errors import sentence
 
@@ -30,6 +30,21 @@ def analyse_photo(analysis_id: str) -> str | None:
         # Raised outside inference (reading the photo, saving faces): still end as failed, never stuck.
         analysis = services.analysis_fail_unfinished(analysis_id=analysis_id, reason=services.TIME_LIMIT_REASON)
     return analysis.status if analysis else None
+
+
+@shared_task(name="analysis.compare_faces", acks_late=True, ignore_result=True)
+def compare_faces(analysis_id: str) -> str | None:
+    analysis = compare.compare_process(analysis_id=analysis_id)
+    return analysis.compare_status if analysis else None
+
+
+@shared_task(name="analysis.face_heatmap", acks_late=True, ignore_result=True)
+def face_heatmap(analysis_id: str, index: int, model: str) -> None:
+    """Compute and cache one heatmap; the waiting request reads it from the cache."""
+    try:
+        heatmaps.heatmap_compute(analysis_id=analysis_id, index=index, model=model)
+    except heatmaps.HeatmapUnavailable:
+        pass  # deleted meanwhile: nothing to draw, and nobody to tell
 
 
 @shared_task(name="analysis.live_frame", acks_late=False, ignore_result=True)

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from analysis.core import dispatch, services
-from analysis.core.choices import check_detector, check_model
+from analysis.core.choices import check_detector, check_model, check_models
 from analysis.core.photo_checks import InvalidUpload, check_image, file_name
 from analysis.models import Analysis
 from fer_site import rate_limits
@@ -76,14 +76,16 @@ def check_file_count(count: int) -> None:
 
 
 def upload_photos(*, owner: User, files: list[UploadedFile], model: str | None = None,
-                  detector: str | None = None, wait_s: float | None = None) -> list[UploadOutcome]:
+                  detector: str | None = None, wait_s: float | None = None,
+                  models: str | list[str] | None = None) -> list[UploadOutcome]:
     """Check, store and start every file; with `wait_s`, wait (shared by all files) for them to finish.
+    `models`: other models whose predictions each face also carries (`analysis.core.compare`).
 
     A bad model or detector name, too many files, or too many uploads refuses the whole request
     (raised); a bad file or a busy queue refuses that file only (its outcome's `error`).
     """
     check_file_count(len(files))
-    model, detector = check_model(model), check_detector(detector)
+    model, detector, models = check_model(model), check_detector(detector), check_models(models)
     check_upload_rate(owner=owner, count=len(files))
     deadline = None if wait_s is None else time.monotonic() + wait_s
     outcomes = []
@@ -91,7 +93,7 @@ def upload_photos(*, owner: User, files: list[UploadedFile], model: str | None =
         outcome = UploadOutcome(file_name(upload))
         try:
             analysis = services.analysis_create(owner=owner, image=check_image(upload), model=model,
-                                                detector=detector)
+                                                detector=detector, models=models)
             dispatch.submit(analysis, wait_s=_remaining(deadline))
         except ServiceError as exc:
             outcome.error = exc

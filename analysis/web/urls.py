@@ -1,6 +1,6 @@
 from django.urls import path
 
-from analysis.web.views import api_page, history, live, photos, privacy, statistics, videos
+from analysis.web.views import api_page, explain, history, live, photos, privacy, statistics, videos
 
 app_name = "analysis"
 
@@ -14,6 +14,9 @@ urlpatterns = [
     path("analyses/<uuid:analysis_id>/annotated.jpg", photos.annotated, name="annotated"),
     path("analyses/<uuid:analysis_id>/delete/", photos.delete, name="delete"),
     path("analyses/<uuid:analysis_id>/again/", photos.again, name="again"),
+    # Model comparison and heatmaps on the result page (views/explain.py)
+    path("analyses/<uuid:analysis_id>/compare/", explain.compare, name="compare"),
+    path("analyses/<uuid:analysis_id>/faces/<int:index>/heatmap.png", explain.heatmap, name="face_heatmap"),
     # Live webcam (views/live.py); the WebSocket itself is in analysis/live/routing.py
     path("live/", live.LiveView.as_view(), name="live"),
     path("live/sessions/<uuid:session_id>/", live.LiveSessionView.as_view(), name="live_session"),

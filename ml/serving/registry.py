@@ -119,6 +119,12 @@ def calibration(name: str) -> dict[str, Any]:
     return dict(ModelCard.load(model_dirs()[name]).calibration)
 
 
+def uncertain_below(name: str) -> float | None:
+    """The top probability under which a face from this model is shown as "uncertain" (None: never)."""
+    threshold = calibration(name).get("threshold")
+    return None if threshold is None else float(threshold)
+
+
 def get_classifier(name: str = DEFAULT_MODEL) -> Classifier:
     """The classifier for `name`, loaded on first use and kept for the life of the process."""
     with _lock:

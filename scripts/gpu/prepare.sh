@@ -12,9 +12,12 @@ mkdir -p .whl .data
 python3 -m pip download -q --no-deps --only-binary=:all: --python-version 3.12 --implementation cp \
   --platform manylinux_2_28_x86_64 --platform manylinux_2_27_x86_64 --platform manylinux_2_17_x86_64 \
   --platform manylinux2014_x86_64 -d .whl keras==3.15.1 namex==0.1.0 optree==0.20.0
-cp -f "${FER2013_ARRAYS:-../shared/datasets/fer2013/fer2013_training_arrays.npz.xz}" .data/
-# FER+ votes for the same rows (soft targets; ml.training.labels). Data: never committed, only carried.
-cp -f "${FERPLUS_VOTES:-../shared/datasets/ferplus/ferplus_votes.csv}" .data/
+# The Training faces in the CSV's row order (the shared .npz has another order, which would pair faces with
+# other faces' FER+ votes), checked against the votes; then the votes themselves. Data: only carried.
+VOTES="${FERPLUS_VOTES:-../shared/datasets/ferplus/ferplus_votes.csv}"
+"${PYTHON:-.venv/bin/python}" scripts/gpu/prepare_data.py "${FER2013_CSV:-../shared/datasets/fer2013/fer2013.csv.xz}" \
+  "$VOTES" .data/fer2013_training.npz.xz
+cp -f "$VOTES" .data/
 du -sh .whl .data
 # The tree that travels is capped at 64 MiB: the committed weights of the big models must wait aside.
 tracked_mib=$(git ls-files -z | xargs -0 du -ck 2>/dev/null | tail -n1 | awk '{print int($1/1024)}')

@@ -20,7 +20,7 @@ OUT="${OUT:-var/device-out}"
 PY="${PYTHON:-python3}"
 run_dir="/tmp/fer-run"
 rm -rf "$run_dir"; mkdir -p "$run_dir" "$OUT"
-data=.data/fer2013_training_arrays.npz.xz
+data=.data/fer2013_training.npz.xz  # CSV order (scripts/gpu/prepare_data.py)
 
 if [ -d .whl ] && [ -z "${DEVICE_REHEARSAL:-}" ]; then
   "$PY" -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/site .whl/*.whl

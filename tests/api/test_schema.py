@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import time
 
 import pytest
@@ -10,6 +11,7 @@ from django.core.management import call_command
 from accounts.api_tokens import token_create
 from tests.analysis_factories import make_analysis
 from tests.photos import blank_photo
+from tests.videos import walking_clip
 
 PHOTO = blank_photo()  # a real JPEG without a face: quick to analyse
 
@@ -39,10 +41,17 @@ NOT_FUZZED = {
 }
 
 
+@functools.cache
+def real_video() -> bytes:
+    return walking_clip(seconds=1.0, fps=5)
+
+
 def with_real_photos(case) -> None:
-    """A file field's schema is "binary": any bytes fit it, but the server rightly wants a photo. Schema-valid
-    uploads get a real one, so that what is checked is everything else of the request."""
+    """A file field's schema is "binary": any bytes fit it, but the server rightly wants a photo (or a video).
+    Schema-valid uploads get a real one, so that what is checked is everything else of the request."""
     if isinstance(case.body, dict):
+        if "video" in case.body:
+            case.body["video"] = real_video()
         if "image" in case.body:
             case.body["image"] = PHOTO
         if isinstance(case.body.get("images"), list):

@@ -8,6 +8,8 @@ from analysis.core import statistics
 from analysis.core.choices import model_catalogue
 from analysis.core.date_ranges import DateRange
 from analysis.models import Analysis
+from ml.model_card import ModelCard
+from ml.serving import registry
 from tests.analysis_factories import days_ago, make_analysis
 from tests.api.conftest import assert_error
 
@@ -68,5 +70,21 @@ def test_models_list_the_model_cards(api):
     body = api.get("/api/v1/models/").json()
     assert [m["name"] for m in body] == [m["name"] for m in model_catalogue()]
     fast = next(m for m in body if m["name"] == "fast")
-    assert set(fast) == {"name", "arch", "description", "input", "accuracy", "per_class", "metrics", "default"}
+    assert set(fast) == {"name", "arch", "description", "input", "accuracy", "per_class", "metrics", "default",
+                         "label", "quality", "quality_reason", "ece", "temperature", "uncertain_below"}
     assert fast["input"]["size"] == 48 and sum(m["default"] for m in body) == 1
+    card = ModelCard.load(registry.model_dirs()["fast"])
+    assert fast["uncertain_below"] == card.calibration.get("threshold")
+    assert fast["temperature"] == card.calibration.get("temperature")
+    assert fast["label"].startswith("Fast: ")
+    poor = [m for m in body if m["quality"] == "poor"]
+    assert all(not m["default"] and m["quality_reason"] for m in poor)
+
+
+def test_faces_under_the_models_threshold_are_marked_uncertain(api, user):
+    threshold = next(m for m in api.get("/api/v1/models/").json() if m["name"] == "fast")["uncertain_below"]
+    if threshold is None:
+        pytest.skip("the fast model has no calibration in its card")
+    analysis = make_analysis(user, faces=[("happy", threshold + 0.05), ("sad", threshold - 0.05)])
+    faces = api.get(f"/api/v1/analyses/{analysis.id}/").json()["faces"]
+    assert [f["uncertain"] for f in sorted(faces, key=lambda f: -f["confidence"])] == [False, True]

@@ -29,7 +29,7 @@ MEASURE = """(minText) => {
       result.smallText.push(name(el) + " " + style.fontSize + ": " + el.textContent.trim().slice(0, 30));
     }
   }
-  for (const t of document.querySelectorAll("svg.chart text, svg.timeline text")) {
+  for (const t of document.querySelectorAll("svg.chart text")) {
     if (!visible(t)) continue;
     result.charts += 1;
     const size = parseFloat(getComputedStyle(t).fontSize) * t.getScreenCTM().a;

@@ -29,6 +29,7 @@ SHARED_WORDS = {
     "FER", "API", "CSV", "JSON", "JPEG", "PNG", "WebP", "MB", "px", "ms", "MP4", "WebM", "MOV", "PublicTest",
     "Email", "email", "video", "Video", "webcam", "camera", "megapixel", "JavaScript", "laptop", "script",
     "English", "Tiếng", "Việt",  # the switcher names each language in itself
+    "so", "do",  # Vietnamese words too: "so sánh" (compare), "do" (by)
 }
 PAGES = {"sign-up": "/accounts/signup/", "analyse": "/analyze/", "history": "/history/",
          "statistics": "/statistics/", "live": "/live/"}

@@ -40,7 +40,9 @@ def test_upload_then_the_result_page_plays_and_draws_boxes(live_server, page, tm
 
     page.locator("#video-upload-list a.upload-name").click()
     page.wait_for_selector("#video-player")
-    assert page.locator(".track-card svg.timeline").count() == 1
+    # One timeline per face, drawn for a phone and a wide card; the one that fits is shown.
+    assert page.locator(".track-card .chart-frame").count() == 1
+    assert page.locator(".track-card svg.chart >> visible=true").count() == 1
     page.wait_for_function("window.videoOverlay && window.videoOverlay.samples > 0")
     assert page.evaluate("window.videoOverlay.samples") == len(set(track.timeline["t"]))
 

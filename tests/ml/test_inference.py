@@ -139,9 +139,17 @@ def test_predict_cli_bad_file_among_good_ones(tiny_models: str, astronaut, tmp_p
 
 def test_frames_and_photos_share_one_pipeline(tiny_models: str, astronaut):
     jpeg = encode(astronaut)
-    frame, photo = analyse_frame(jpeg, model=tiny_models), predict(jpeg, model=tiny_models)
+    frame, photo = analyse_frame(jpeg, model=tiny_models), predict(jpeg, model=tiny_models, flip=False)
     assert [f.box for f in frame.faces] == [f.box for f in photo.faces]
     np.testing.assert_allclose(frame.faces[0].probabilities, photo.faces[0].probabilities, atol=0.02)
+
+
+def test_photos_are_averaged_with_their_mirror_image_by_default(tiny_models: str, astronaut):
+    jpeg = encode(astronaut)
+    served, mirrored, single = (predict(jpeg, model=tiny_models, **kw).faces[0].probabilities
+                                for kw in ({}, {"flip": True}, {"flip": False}))
+    np.testing.assert_array_equal(served, mirrored)
+    assert not np.array_equal(served, single)
 
 
 def test_frames_must_be_jpeg_within_the_pixel_limit(astronaut):
@@ -154,3 +162,19 @@ def test_frames_must_be_jpeg_within_the_pixel_limit(astronaut):
     with pytest.raises(ImageDecodeError) as broken:
         decode_jpeg_frame(b"\xff\xd8\xff" + b"\x00" * 50)
     assert broken.value.code == "invalid_frame"
+
+
+def test_uncertain_follows_the_threshold_and_survives_the_channel_layer():
+    from ml.faces import Box
+    from ml.serving.pipeline import FaceResult, ImageResult
+
+    confident = np.array([0.05, 0, 0, 0.8, 0.05, 0.05, 0.05], dtype=np.float32)
+    doubtful = np.array([0.2, 0.1, 0.1, 0.3, 0.1, 0.1, 0.1], dtype=np.float32)
+    faces = [FaceResult(Box(0, 0, 10, 10), p, uncertain_below=0.5) for p in (confident, doubtful)]
+    assert [f.uncertain for f in faces] == [False, True]
+    assert FaceResult(Box(0, 0, 10, 10), doubtful).uncertain is False  # no calibration: never uncertain
+    # Tracking smooths the probabilities the label is read from; the flag follows them.
+    assert faces[1].tracked(1, confident).uncertain is False
+    back = ImageResult.from_dict(ImageResult(faces, 20, 20, "fast", "haar").to_dict())
+    assert [f.uncertain for f in back.faces] == [False, True]
+    assert [f["uncertain"] for f in ImageResult(faces, 20, 20, "fast", "haar").to_dict()["faces"]] == [False, True]

@@ -82,22 +82,38 @@ def test_each_photometric_damage_changes_faces_only_when_asked(damage):
     assert (damaged != faces).mean() > 0.3
 
 
-def test_cli_trains_on_ferplus_votes_and_a_teacher(tmp_path: Path, faces, tiny_models: str):
+def write_votes(path: Path, y: np.ndarray) -> Path:
+    """Eight FER+ votes for each face's label and two for neutral, one row per face in `y`'s order."""
+    from ml.emotions import EMOTIONS
     from ml.training.labels import FERPLUS_COLUMNS, FERPLUS_TO_EMOTION
 
-    x, y = faces
-    data = write_csv(tmp_path / "fer.csv", x, y)
     by_emotion = {emotion: column for column, emotion in FERPLUS_TO_EMOTION.items()}
-    from ml.emotions import EMOTIONS
-
     lines = [",".join(FERPLUS_COLUMNS) + ",usage"]
-    for label in y:  # eight votes for the face's label, two for neutral
+    for label in y:
         counts = dict.fromkeys(FERPLUS_COLUMNS, 0)
         counts[by_emotion[EMOTIONS[label]]] += 8
         counts["neutral"] += 2
         lines.append(",".join(str(counts[c]) for c in FERPLUS_COLUMNS) + ",Training")
-    votes = tmp_path / "votes.csv"
-    votes.write_text("\n".join(lines) + "\n")
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_cli_refuses_votes_in_another_row_order(tmp_path: Path, faces, capsys):
+    x, y = (np.concatenate([part] * 4) for part in faces)  # the check needs 100 faces or more
+    data = write_csv(tmp_path / "fer.csv", x, y)
+    other_order = np.random.default_rng(0).permutation(y)
+    assert (other_order == y).mean() < 0.4  # a shuffle that moved most labels
+    shuffled = write_votes(tmp_path / "votes.csv", other_order)
+    args = ["--arch", "fast", "--data", str(data), "--out", str(tmp_path / "m"), "--ferplus", str(shuffled)]
+    assert train_main(args) == 2
+    assert "row order" in capsys.readouterr().err
+    assert not (tmp_path / "m").exists()
+
+
+def test_cli_trains_on_ferplus_votes_and_a_teacher(tmp_path: Path, faces, tiny_models: str):
+    x, y = faces
+    data = write_csv(tmp_path / "fer.csv", x, y)
+    votes = write_votes(tmp_path / "votes.csv", y)
     out = tmp_path / "model"
     args = ["--arch", "fast", "--data", str(data), "--out", str(out), "--batch-size", "16", "--val-fraction", "0.25",
             "--epochs", "1", "--ferplus", str(votes), "--teacher", tiny_models, "--robust"]

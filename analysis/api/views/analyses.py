@@ -7,7 +7,7 @@ does not exist. Errors use the shape of `fer_site.api.errors`.
 
 from __future__ import annotations
 
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, negotiation, pagination, parsers, renderers, status
@@ -16,7 +16,7 @@ from rest_framework.views import APIView
 
 from analysis.api import examples
 from analysis.api import serializers as s
-from analysis.core import downloads, selectors, services
+from analysis.core import downloads, explain, selectors, services
 from analysis.core.uploads import MAX_FILES_PER_REQUEST, UploadOutcome, check_file_count, upload_photos
 from analysis.models import Analysis
 from fer_site.api.errors import APIError, error_body
@@ -58,6 +58,11 @@ class AnalysisCursorPagination(pagination.CursorPagination):
         return parameters
 
 
+# A list's answer to a cursor it did not hand out (analyses and videos are paged the same way).
+CURSOR_NOT_FOUND = {404: OpenApiResponse(ErrorSerializer, "No page at this cursor (code `invalid_cursor`)",
+                                         examples=[examples.INVALID_CURSOR])}
+
+
 QUERY_OPTIONS = ("model", "detector", "wait", "timeout")
 QUERY_PARAMETERS = [
     OpenApiParameter("wait", bool, description="Same as the form field `wait` (either may be used)."),
@@ -77,7 +82,8 @@ def _options(request) -> dict:
 
 def _upload(request, files: list, params: dict) -> list[UploadOutcome]:
     return upload_photos(owner=request.user, files=files, model=params.get("model"),
-                         detector=params.get("detector"), wait_s=params["timeout"] if params["wait"] else None)
+                         detector=params.get("detector"), wait_s=params["timeout"] if params["wait"] else None,
+                         models=params.get("models"))
 
 
 def _status_of(outcome: UploadOutcome, waited: bool) -> int:
@@ -107,8 +113,7 @@ class AnalysisListCreateView(generics.GenericAPIView):
         summary="List your analyses, newest first",
         parameters=[s.AnalysisListFilterSerializer],
         responses={200: s.AnalysisSerializer(many=True), **BAD_PARAMS, **ERRORS_COMMON,
-                   404: OpenApiResponse(ErrorSerializer, "No page at this cursor (code `invalid_cursor`)",
-                                        examples=[examples.INVALID_CURSOR])},
+                   **CURSOR_NOT_FOUND},
     )
     def get(self, request):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
@@ -123,12 +128,16 @@ class AnalysisListCreateView(generics.GenericAPIView):
             "analysis pending: poll its `url`. With `wait=true` the answer is 201 with the finished analysis "
             "(faces, boxes, probabilities) if it finishes within `timeout` seconds (default 10, at most 30), "
             "else 202. A photo without faces is a result (`face_count` 0), not an error. Uploads are "
-            "limited per user (`FER_UPLOAD_RATE`, shared with the upload page; each file counts): 429 `throttled`."
+            "limited per user (`FER_UPLOAD_RATE`, shared with the upload page; each file counts): 429 `throttled`. "
+            "With `models=vgg16,resnet50` (or `all`) every face is also classified by each of those models on the "
+            "same crop and carries `predictions: {model: {emotion, confidence, probabilities}}`; an unknown name is "
+            "400 `unknown_model` and nothing is stored."
         ),
         request={"multipart/form-data": s.AnalysisCreateSerializer},
         parameters=QUERY_PARAMETERS,
         responses={
-            201: OpenApiResponse(s.AnalysisSerializer, "Finished within the wait", examples=[examples.ANALYSIS_DONE]),
+            201: OpenApiResponse(s.AnalysisSerializer, "Finished within the wait",
+                                 examples=[examples.ANALYSIS_DONE, examples.ANALYSIS_COMPARED]),
             202: OpenApiResponse(s.AnalysisSerializer, "Accepted; poll `url`", examples=[examples.ANALYSIS_PENDING]),
             400: OpenApiResponse(ErrorSerializer, "Invalid image or parameters",
                                  examples=[examples.INVALID_IMAGE, examples.EMPTY_FILE, examples.UNKNOWN_MODEL]),
@@ -280,3 +289,35 @@ class AnalysisAnnotatedView(_DownloadView):
     def get(self, request, analysis_id):
         analysis = selectors.analysis_get(owner=request.user, analysis_id=analysis_id)
         return downloads.annotated_response(analysis, as_attachment=False)
+
+
+class AnalysisFaceHeatmapView(_DownloadView):
+    @extend_schema(
+        operation_id="analyses_face_heatmap", tags=["analyses"],
+        summary="Grad-CAM heatmap of one face for one model (PNG)",
+        description=(
+            "Where the model's score for the emotion it predicts on this face is most sensitive (Grad-CAM on its "
+            "last convolutional layer), drawn over the grey face crop the model saw. Computed on the first request "
+            "and cached until the analysis or its photo is deleted. `index` is the face's `index`. A coarse map "
+            "(3x3 to 6x6 cells, upsampled) of where the gradient is large, not an explanation of why: see the "
+            "caveats in docs/explain.md. An ensemble's map is the weighted mean of its members' maps."
+        ),
+        parameters=[s.HeatmapQuerySerializer,
+                    OpenApiParameter("index", {"type": "integer", "minimum": 0}, OpenApiParameter.PATH)],
+        responses={(200, "image/png"): OpenApiResponse(bytes, "The heatmap over the face crop"),
+                   400: OpenApiResponse(ErrorSerializer, "Unknown model (code `unknown_model`)",
+                                        examples=[examples.UNKNOWN_MODEL]),
+                   404: OpenApiResponse(ErrorSerializer, "No such analysis or face, not done, or photo not kept",
+                                        examples=[NOT_FOUND, examples.PHOTO_NOT_KEPT]),
+                   503: OpenApiResponse(ErrorSerializer, "Still being computed on a worker or the queue is "
+                                        "unreachable (code `busy`): retry after `Retry-After` seconds"),
+                   **ERRORS_COMMON},
+    )
+    def get(self, request, analysis_id, index):
+        analysis = selectors.analysis_get(owner=request.user, analysis_id=analysis_id)  # 404 before anything else
+        params = s.HeatmapQuerySerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        png = explain.heatmap_png(analysis=analysis, index=index, model=params.validated_data.get("model"))
+        response = HttpResponse(png, content_type="image/png")
+        response["Cache-Control"] = "private, max-age=3600"
+        return response

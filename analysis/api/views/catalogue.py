@@ -23,6 +23,8 @@ class ModelListView(APIView):
                 "name": m["name"], "arch": m.get("arch") or "", "description": m.get("description") or "",
                 "input": m.get("input") or {}, "accuracy": m.get("accuracy"), "per_class": m.get("per_class"),
                 "metrics": m.get("metrics") or {}, "default": bool(m.get("default")),
+                **{key: m.get(key) for key in ("quality_reason", "ece", "temperature", "uncertain_below")},
+                "label": m.get("label") or m["name"], "quality": m.get("quality") or "unmeasured",
             }
             for m in model_catalogue()
         ]

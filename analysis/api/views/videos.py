@@ -14,7 +14,7 @@ from rest_framework.response import Response
 
 from analysis.api import video_examples as examples
 from analysis.api import video_serializers as s
-from analysis.api.views.analyses import AnalysisCursorPagination
+from analysis.api.views.analyses import CURSOR_NOT_FOUND, AnalysisCursorPagination
 from analysis.core import video_selectors, video_services
 from analysis.core.video_uploads import upload_videos
 from analysis.models import Video
@@ -42,7 +42,7 @@ class VideoListCreateView(generics.GenericAPIView):
     @extend_schema(operation_id="videos_list", tags=["videos"], summary="List your videos, newest first",
                    description="Without tracks; get one video for its tracks and timelines.",
                    parameters=[s.VideoListFilterSerializer],
-                   responses={200: s.VideoSerializer(many=True), **BAD_PARAMS, **ERRORS_COMMON})
+                   responses={200: s.VideoSerializer(many=True), **BAD_PARAMS, **ERRORS_COMMON, **CURSOR_NOT_FOUND})
     def get(self, request):
         page = self.paginate_queryset(self.get_queryset())
         return self.get_paginated_response(self.get_serializer(page, many=True).data)

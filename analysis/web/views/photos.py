@@ -14,6 +14,7 @@ from django.views.generic import TemplateView
 
 from analysis.core import dispatch, downloads, selectors, services
 from analysis.core.choices import default_detector, default_model, detector_names, model_catalogue
+from analysis.core.compare import face_comparisons
 from analysis.core.messages import stored_reason
 from analysis.core.photo_checks import ALLOWED_FORMATS, FORMAT_NAMES
 from analysis.core.uploads import MAX_FILES_PER_REQUEST, UploadOutcome, analyse_again, upload_photos
@@ -38,6 +39,7 @@ def status_payload(analysis: Analysis) -> dict:
         "summary": result_summary(analysis),
         "thumbnail": reverse("analysis:thumbnail", args=[analysis.id]) if analysis.thumbnail else None,
         "url": reverse("analysis:detail", args=[analysis.id]),
+        "compare_status": analysis.compare_status,
     }
 
 
@@ -115,13 +117,15 @@ class AnalysisDetailView(TemplateView):
 
     def get_context_data(self, **kwargs):
         analysis = selectors.analysis_get(owner=self.request.user, analysis_id=kwargs["analysis_id"])
+        faces = list(analysis.faces.all())
         return {
             **super().get_context_data(**kwargs),
             **choices_context(),
             "analysis": analysis,
-            "faces": list(analysis.faces.all()),
+            "faces": faces,
             "emotions": EMOTIONS,
             "other_detectors": [d for d in detector_names() if d != analysis.detector],
+            "comparisons": face_comparisons(analysis, faces),
         }
 
 
