@@ -195,3 +195,17 @@ def unmarked_python_messages(source: str, *, keywords: bool = True) -> list[int]
         if keywords:
             lines += [node.lineno for kw in node.keywords if kw.arg in MESSAGE_KEYWORDS and _is_literal(kw.value)]
     return lines
+
+
+# --- Script texts written as plain literals -------------------------------------------------------------------
+
+JS_MARKED_CALL = re.compile(r"\b(?:gettext|ngettext|pgettext)\((?:\s*\"(?:[^\"\\]|\\.)*\"\s*,?)+")
+JS_COMMENT = re.compile(r"(?<!:)//[^\n]*|/\*.*?\*/", re.S)  # not the "//" of "https://"
+# A sentence for people: starts with a capital letter or ends like a sentence, and has more than one word
+# (class names, selectors and "use strict" do neither).
+JS_SENTENCE = re.compile(r"\"((?:[A-Z][^\"\\]*\s[^\"\\]*)|(?:[^\"\\]*\s[^\"\\]*[.…!?]))\"")
+
+
+def unmarked_script_text(source: str) -> list[str]:
+    """Sentences in a page script that do not go through the JavaScript catalogue."""
+    return JS_SENTENCE.findall(JS_MARKED_CALL.sub(" ", JS_COMMENT.sub(" ", source)))

@@ -70,6 +70,11 @@ def test_python_messages_are_marked(path: Path):
     assert lines == [], f"plain-literal messages at lines {lines} of {_relative(path)}"
 
 
+@pytest.mark.parametrize("path", SCRIPTS, ids=_relative)
+def test_script_sentences_go_through_the_catalogue(path: Path):
+    assert catalog.unmarked_script_text(path.read_text()) == []
+
+
 # --- (b) every marked string has a Vietnamese entry ---------------------------------------------------------------
 
 @pytest.mark.parametrize("path", TEMPLATES, ids=_relative)
@@ -131,6 +136,15 @@ def test_the_python_scanner_flags_plain_messages():
               'field = forms.CharField(label="Name")\n'
               'raise APIError("not_found", _("No such token."))\n')
     assert catalog.unmarked_python_messages(sample) == [1, 3, 4]
+
+
+def test_the_script_scanner_flags_plain_sentences():
+    sample = ('"use strict"; // Say "Hello there." in a comment\n'
+              'li.className = "result-item pick-item";\n'
+              'say("Connection lost; try again.");\n'
+              'label.textContent = gettext("Stopped. The session was saved.");\n'
+              'box.textContent = "Nothing was saved";\n')
+    assert catalog.unmarked_script_text(sample) == ["Connection lost; try again.", "Nothing was saved"]
 
 
 def test_a_marked_string_without_vietnamese_is_missing(django_po):
