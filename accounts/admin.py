@@ -3,6 +3,8 @@ they are never created or edited here (a key is shown once, to its owner, when c
 
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from accounts import api_tokens
 from accounts.models import ApiToken, User
@@ -32,8 +34,9 @@ class ApiTokenAdmin(admin.ModelAdmin):
         actions.pop("delete_selected", None)  # "Revoke" says what deleting a token means
         return actions
 
-    @admin.action(description="Revoke selected tokens (programs using them can no longer sign in)",
+    @admin.action(description=_("Revoke selected tokens (programs using them can no longer sign in)"),
                   permissions=["delete"])
     def revoke(self, request, queryset) -> None:
         count = api_tokens.token_revoke_selected(tokens=queryset)
-        self.message_user(request, f"Revoked {count} API token{'s' if count != 1 else ''}.", messages.SUCCESS)
+        self.message_user(request, ngettext("Revoked %(n)d API token.", "Revoked %(n)d API tokens.", count)
+                          % {"n": count}, messages.SUCCESS)

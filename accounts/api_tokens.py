@@ -19,6 +19,7 @@ from datetime import timedelta
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from rest_framework import authentication, exceptions
 
 from accounts.models import ApiToken, User
@@ -54,7 +55,8 @@ def token_create(*, user: User, name: str = "") -> NewToken:
     """A new token for `user`; raises TokenLimitReached past MAX_TOKENS_PER_USER."""
     if token_list(user=user).count() >= MAX_TOKENS_PER_USER:
         raise TokenLimitReached(
-            f"You have {MAX_TOKENS_PER_USER} API tokens, the most allowed; revoke some on your profile page first."
+            _("You have %(n)s API tokens, the most allowed; revoke some on your profile page first.")
+            % {"n": MAX_TOKENS_PER_USER}
         )
     key = KEY_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(
@@ -110,14 +112,14 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
         if not parts or parts[0].lower().decode(errors="replace") not in self.keywords:
             return None
         if len(parts) != 2:
-            raise exceptions.AuthenticationFailed("Invalid Authorization header: use 'Token <key>'.")
+            raise exceptions.AuthenticationFailed(_("Invalid Authorization header: use 'Token <key>'."))
         try:
             key = parts[1].decode()
         except UnicodeDecodeError:
-            raise exceptions.AuthenticationFailed("Invalid token.") from None
+            raise exceptions.AuthenticationFailed(_("Invalid token.")) from None
         token = token_authenticate(key=key)
         if token is None:
-            raise exceptions.AuthenticationFailed("Invalid or revoked token.")
+            raise exceptions.AuthenticationFailed(_("Invalid or revoked token."))
         return token.user, token
 
     def authenticate_header(self, request) -> str:

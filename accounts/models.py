@@ -1,19 +1,26 @@
 """The user model. Custom from the start so fields can be added later without a painful swap."""
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from accounts.signals import password_changed
 
 
 class User(AbstractUser):
     # Required and unique: it is where password-reset links go.
-    email = models.EmailField("email address", unique=True)
+    email = models.EmailField(_("email address"), unique=True)
     # Privacy: when off, each photo is deleted once analysed; only results and face boxes stay.
     keep_photos = models.BooleanField(
-        "keep my photos",
+        _("keep my photos"),
         default=True,
-        help_text="When off, each photo is deleted as soon as it has been analysed; results and face boxes stay.",
+        help_text=_("When off, each photo is deleted as soon as it has been analysed; results and face boxes stay."),
+    )
+    # Empty: follow the browser (Accept-Language) or the footer switcher; set: wins over both (accounts.language).
+    language = models.CharField(
+        _("language"), max_length=8, blank=True, default="", choices=settings.LANGUAGES,
+        help_text=_("The language of your pages on every device; empty follows the browser."),
     )
 
     class Meta(AbstractUser.Meta):
@@ -37,13 +44,14 @@ class ApiToken(models.Model):
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
     name = models.CharField(max_length=64)
     digest = models.CharField(max_length=64, unique=True, editable=False)
-    prefix = models.CharField(max_length=12, editable=False, help_text="The key's first characters, to recognise it.")
+    prefix = models.CharField(max_length=12, editable=False,
+                              help_text=_("The key's first characters, to recognise it."))
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
-        verbose_name = "API token"
+        verbose_name = _("API token")
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…) of {self.user}"

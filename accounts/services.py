@@ -25,10 +25,11 @@ def user_create(*, username: str, email: str, password: str) -> User:
 
 
 @transaction.atomic
-def user_update_profile(*, user: User, first_name: str, last_name: str, email: str) -> User:
+def user_update_profile(*, user: User, first_name: str, last_name: str, email: str, language: str = "") -> User:
     user.first_name = first_name.strip()
     user.last_name = last_name.strip()
     user.email = _normalize_email(email)
+    user.language = language
     user.full_clean(exclude=["password"])
-    user.save(update_fields=["first_name", "last_name", "email"])
+    user.save(update_fields=["first_name", "last_name", "email", "language"])
     return user

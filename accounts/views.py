@@ -10,7 +10,9 @@ from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.urls import reverse_lazy
+from django.utils import translation
 from django.utils.decorators import method_decorator
+from django.utils.translation import gettext as _
 from django.views.generic import FormView
 
 from accounts.forms import ProfileForm, SignUpForm
@@ -39,7 +41,7 @@ class SignUpView(FormView):
             password=form.cleaned_data["password1"],
         )
         login(self.request, user, backend=MODEL_BACKEND)
-        messages.success(self.request, f"Welcome, {user.get_username()}. Your account is ready.")
+        messages.success(self.request, _("Welcome, %(name)s. Your account is ready.") % {"name": user.get_username()})
         return HttpResponseRedirect(self.get_success_url())
 
 
@@ -55,6 +57,8 @@ class ProfileView(FormView):
         return {**super().get_context_data(**kwargs), "summary": user_profile_summary(user=self.request.user)}
 
     def form_valid(self, form: ProfileForm) -> HttpResponse:
-        user_update_profile(user=self.request.user, **form.cleaned_data)
-        messages.success(self.request, "Profile saved.")
+        user = user_update_profile(user=self.request.user, **form.cleaned_data)
+        if user.language:  # the confirmation already speaks the chosen language
+            translation.activate(user.language)
+        messages.success(self.request, _("Profile saved."))
         return HttpResponseRedirect(self.get_success_url())

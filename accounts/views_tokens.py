@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts import api_tokens
@@ -34,14 +35,15 @@ def token_create_view(request: HttpRequest) -> HttpResponse:
         messages.error(request, exc.message)
         return _back(request)
     request.session[SESSION_KEY] = {"name": new.token.name, "key": new.key}
-    messages.success(request, f"Created the API token “{new.token.name}”. Copy it now: it is shown only once.")
+    messages.success(request, _("Created the API token “%(name)s”. Copy it now: it is shown only once.")
+                     % {"name": new.token.name})
     return _back(request)
 
 
 @require_POST
 def token_revoke_view(request: HttpRequest, token_id: int) -> HttpResponse:
     if api_tokens.token_revoke(user=request.user, token_id=token_id):
-        messages.success(request, "Token revoked: programs using it can no longer sign in.")
+        messages.success(request, _("Token revoked: programs using it can no longer sign in."))
     else:
-        messages.error(request, "No such token.")
+        messages.error(request, _("No such token."))
     return _back(request)

@@ -14,6 +14,7 @@ from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
 from analysis.models import Analysis, Face, LiveSession
 
@@ -87,7 +88,7 @@ class AnalysisAdmin(ReadOnlyAdmin):
               "finished_at", "photo", "thumbnail", "photo_discarded"]
     readonly_fields = fields
 
-    @admin.display(description="owner", ordering="owner__username")
+    @admin.display(description=_("owner"), ordering="owner__username")
     def owner_link(self, analysis: Analysis) -> str:
         return _owner_link(reverse("admin:analysis_analysis_changelist"), analysis.owner)
 
@@ -106,6 +107,6 @@ class LiveSessionAdmin(ReadOnlyAdmin):
                        "frames_analysed", "frames_dropped", "faces_seen", "face_detections", "top_emotion",
                        "emotion_counts", "mean_latency_ms"]
 
-    @admin.display(description="owner", ordering="owner__username")
+    @admin.display(description=_("owner"), ordering="owner__username")
     def owner_link(self, session: LiveSession) -> str:
         return _owner_link(reverse("admin:analysis_livesession_changelist"), session.owner)

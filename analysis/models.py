@@ -10,10 +10,29 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from ml.emotions import EMOTIONS
 
-EMOTION_CHOICES = [(e, e.capitalize()) for e in EMOTIONS]
+# The emotions' names for people, translated (context "emotion": "Fear" the noun, not a verb); the codes stay
+# the machine-readable values of the API, the exports and the data attributes.
+EMOTION_NAMES = {
+    "angry": pgettext_lazy("emotion", "Angry"),
+    "disgust": pgettext_lazy("emotion", "Disgust"),
+    "fear": pgettext_lazy("emotion", "Fear"),
+    "happy": pgettext_lazy("emotion", "Happy"),
+    "sad": pgettext_lazy("emotion", "Sad"),
+    "surprise": pgettext_lazy("emotion", "Surprise"),
+    "neutral": pgettext_lazy("emotion", "Neutral"),
+}
+assert tuple(EMOTION_NAMES) == EMOTIONS, "one name per emotion, in the classes' order"
+EMOTION_CHOICES = [(e, EMOTION_NAMES[e]) for e in EMOTIONS]
+
+
+def emotion_name(code: str) -> str:
+    """'happy' -> 'Happy' (or 'Vui' in Vietnamese); an unknown code is shown as it is."""
+    return str(EMOTION_NAMES.get(code, code))
 
 
 def photo_path(instance: Analysis, filename: str) -> str:
@@ -36,16 +55,16 @@ class CompareStatus(models.TextChoices):
 
 class Analysis(models.Model):
     class Status(models.TextChoices):
-        PENDING = "pending", "Pending"
-        RUNNING = "running", "Running"
-        DONE = "done", "Done"
-        FAILED = "failed", "Failed"
+        PENDING = "pending", pgettext_lazy("status", "Pending")
+        RUNNING = "running", pgettext_lazy("status", "Running")
+        DONE = "done", pgettext_lazy("status", "Done")
+        FAILED = "failed", pgettext_lazy("status", "Failed")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="analyses")
     photo = models.FileField(upload_to=photo_path, blank=True)
     thumbnail = models.FileField(upload_to=thumbnail_path, blank=True)
-    photo_discarded = models.BooleanField(default=False, help_text="The owner chose not to keep photos.")
+    photo_discarded = models.BooleanField(default=False, help_text=_("The owner chose not to keep photos."))
     original_name = models.CharField(max_length=255)
     image_format = models.CharField(max_length=10)
     width = models.PositiveIntegerField()
@@ -71,7 +90,7 @@ class Analysis(models.Model):
     class Meta:
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["owner", "-created_at"])]
-        verbose_name_plural = "analyses"
+        verbose_name_plural = _("analyses")
 
     def __str__(self) -> str:
         return f"{self.original_name} ({self.status})"
@@ -136,11 +155,11 @@ class LiveSession(models.Model):
     frames_received = models.PositiveIntegerField(default=0)
     frames_analysed = models.PositiveIntegerField(default=0)
     frames_dropped = models.PositiveIntegerField(default=0)
-    faces_seen = models.PositiveIntegerField(default=0, help_text="Distinct tracked faces.")
+    faces_seen = models.PositiveIntegerField(default=0, help_text=_("Distinct tracked faces."))
     face_detections = models.PositiveIntegerField(default=0)
     top_emotion = models.CharField(max_length=10, choices=EMOTION_CHOICES, blank=True)
-    emotion_counts = models.JSONField(default=dict, help_text="Detections per smoothed top emotion.")
-    timeline = models.JSONField(default=list, help_text="[{t: seconds from start, n: detections, shares: {...}}]")
+    emotion_counts = models.JSONField(default=dict, help_text=_("Detections per smoothed top emotion."))
+    timeline = models.JSONField(default=list, help_text=_("[{t: seconds from start, n: detections, shares: {...}}]"))
     mean_latency_ms = models.FloatField(null=True, blank=True)
 
     class Meta:
@@ -168,25 +187,25 @@ class Video(models.Model):
     """An uploaded video file and the state of its analysis; the per-face results are its `tracks`."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Pending"
-        RUNNING = "running", "Running"
-        DONE = "done", "Done"
-        FAILED = "failed", "Failed"
-        CANCELLED = "cancelled", "Cancelled"
+        PENDING = "pending", pgettext_lazy("status", "Pending")
+        RUNNING = "running", pgettext_lazy("status", "Running")
+        DONE = "done", pgettext_lazy("status", "Done")
+        FAILED = "failed", pgettext_lazy("status", "Failed")
+        CANCELLED = "cancelled", pgettext_lazy("status", "Cancelled")
 
     class Annotation(models.TextChoices):
-        NONE = "", "Not requested"
-        PENDING = "pending", "Pending"
-        RUNNING = "running", "Running"
-        DONE = "done", "Done"
-        FAILED = "failed", "Failed"
+        NONE = "", pgettext_lazy("status", "Not requested")
+        PENDING = "pending", pgettext_lazy("status", "Pending")
+        RUNNING = "running", pgettext_lazy("status", "Running")
+        DONE = "done", pgettext_lazy("status", "Done")
+        FAILED = "failed", pgettext_lazy("status", "Failed")
 
     FINISHED = (Status.DONE, Status.FAILED, Status.CANCELLED)
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="videos")
     file = models.FileField(upload_to=video_path, blank=True)
-    file_discarded = models.BooleanField(default=False, help_text="The owner chose not to keep files.")
+    file_discarded = models.BooleanField(default=False, help_text=_("The owner chose not to keep files."))
     original_name = models.CharField(max_length=255)
     size_bytes = models.PositiveBigIntegerField(default=0)
     container = models.CharField(max_length=10)
@@ -201,7 +220,7 @@ class Video(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True)
     error = models.TextField(blank=True)
     cancel_requested = models.BooleanField(default=False)
-    progress = models.FloatField(default=0.0, help_text="Share of the sampled frames analysed, 0-1.")
+    progress = models.FloatField(default=0.0, help_text=_("Share of the sampled frames analysed, 0-1."))
     frames_expected = models.PositiveIntegerField(default=0)
     frames_analysed = models.PositiveIntegerField(default=0)
     track_count = models.PositiveIntegerField(default=0)
@@ -213,7 +232,7 @@ class Video(models.Model):
     annotated_error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     started_at = models.DateTimeField(null=True, blank=True)
-    heartbeat_at = models.DateTimeField(null=True, blank=True, help_text="Last progress report of the worker.")
+    heartbeat_at = models.DateTimeField(null=True, blank=True, help_text=_("Last progress report of the worker."))
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -238,12 +257,12 @@ class VideoTrack(models.Model):
     """
 
     video = models.ForeignKey(Video, on_delete=models.CASCADE, related_name="tracks")
-    number = models.PositiveIntegerField(help_text="1, 2, ... in order of first appearance.")
+    number = models.PositiveIntegerField(help_text=_("1, 2, ... in order of first appearance."))
     frames = models.PositiveIntegerField()
     first_t = models.FloatField()
     last_t = models.FloatField()
-    emotion = models.CharField(max_length=10, choices=EMOTION_CHOICES, help_text="Most frequent top emotion.")
-    emotion_counts = models.JSONField(default=dict, help_text="Sampled frames per top emotion.")
+    emotion = models.CharField(max_length=10, choices=EMOTION_CHOICES, help_text=_("Most frequent top emotion."))
+    emotion_counts = models.JSONField(default=dict, help_text=_("Sampled frames per top emotion."))
     mean_probabilities = models.JSONField(default=dict)
     timeline = models.JSONField(default=dict)
 

@@ -18,6 +18,8 @@ import sys
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template import loader
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import requires_csrf_token
 
 from analysis.core.dispatch import as_busy
@@ -25,7 +27,7 @@ from fer_site.api.errors import error_body
 
 logger = logging.getLogger(__name__)
 JSON_PREFIXES = ("/api/", "/healthz/")
-SERVER_ERROR_MESSAGE = "A fault on the server; it has been logged. Retry later."
+SERVER_ERROR_MESSAGE = gettext_lazy("A fault on the server; it has been logged. Retry later.")
 
 
 def wants_json(request: HttpRequest) -> bool:
@@ -53,21 +55,21 @@ def busy_response(request: HttpRequest, exc: BaseException) -> HttpResponse | No
 @requires_csrf_token
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     if wants_json(request):
-        return _json("bad_request", "The request is malformed.", 400)
+        return _json("bad_request", _("The request is malformed."), 400)
     return _page(None, "400.html", 400)  # like Django's own: the request may be what is broken (e.g. its host)
 
 
 @requires_csrf_token
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     if wants_json(request):
-        return _json("permission_denied", "You do not have permission to do this.", 403)
+        return _json("permission_denied", _("You do not have permission to do this."), 403)
     return _page(request, "403.html", 403)
 
 
 @requires_csrf_token
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     if wants_json(request):
-        return _json("not_found", f"No API endpoint at {request.path}.", 404)
+        return _json("not_found", _("No API endpoint at %(path)s.") % {"path": request.path}, 404)
     return _page(request, "404.html", 404)
 
 
@@ -77,13 +79,13 @@ def server_error(request: HttpRequest) -> HttpResponse:
     if busy is not None:
         return busy
     if wants_json(request):
-        return _json("server_error", SERVER_ERROR_MESSAGE, 500)
+        return _json("server_error", str(SERVER_ERROR_MESSAGE), 500)
     return HttpResponse(loader.get_template("500.html").render(), status=500)
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     """CSRF_FAILURE_VIEW: Django's own page is a technical one; ours says what to do."""
     if wants_json(request):
-        return _json("permission_denied", "CSRF check failed: send the CSRF token with session-authenticated "
-                     "requests, or use `Authorization: Token <key>`.", 403)
+        return _json("permission_denied", _("CSRF check failed: send the CSRF token with session-authenticated "
+                                            "requests, or use `Authorization: Token <key>`."), 403)
     return _page(request, "403_csrf.html", 403)

@@ -13,6 +13,8 @@ class ServiceError(Exception):
 
     def __init__(self, message: str, *, code: str | None = None, status: int | None = None,
                  details: dict | None = None):
+        # A lazily translated message is rendered now, in the language of the request that raised it.
+        message = str(message)
         super().__init__(message)
         self.message = message
         self.code = code or self.code

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from django.core.cache import cache
+from django.utils import translation
 
 from accounts.models import User
 from accounts.services import user_create
@@ -33,6 +34,14 @@ def _clear_cache(settings) -> None:
     # left alone: clearing it would flush data that is not the suite's.
     if settings.CACHES["default"]["BACKEND"].endswith("LocMemCache"):
         cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _default_language_between_tests():
+    """A request in Vietnamese leaves its thread in Vietnamese (LocaleMiddleware activates, nothing resets):
+    each test starts in the default language."""
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth import authenticate
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, parsers, permissions, status
 from rest_framework.response import Response
@@ -47,9 +48,9 @@ class TokenObtainView(APIView):
         if getattr(django_request, "axes_locked_out", False):
             # Answer in the API's own shape; AxesMiddleware would otherwise swap in its HTML page.
             django_request.axes_locked_out = False
-            raise APIError("locked_out", "Too many failed sign-ins; try again later.", status_code=429)
+            raise APIError("locked_out", _("Too many failed sign-ins; try again later."), status_code=429)
         if user is None:
-            raise APIError("invalid_credentials", "Wrong username or password.")  # 401, like any failed sign-in
+            raise APIError("invalid_credentials", _("Wrong username or password."))  # 401, like any failed sign-in
         new = api_tokens.token_create(user=user, name=params.validated_data.get("name", ""))
         data = {**s.TokenSerializer(new.token).data, "token": new.key}
         return Response(data, status=status.HTTP_201_CREATED)
@@ -73,5 +74,5 @@ class TokenDetailView(APIView):
                    responses={204: None, **ERRORS_COMMON, **NOT_FOUND_RESPONSE})
     def delete(self, request, token_id: int):
         if not api_tokens.token_revoke(user=request.user, token_id=token_id):
-            raise APIError("not_found", "No such token among yours.")
+            raise APIError("not_found", _("No such token among yours."))
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -252,7 +252,7 @@ class QueryParameters(serializers.Serializer):
         blank = [name for name, field in self.fields.items()
                  if data.get(name) == "" and not getattr(field, "allow_blank", False)]
         if blank:
-            raise serializers.ValidationError({name: ["This parameter may not be empty."] for name in blank})
+            raise serializers.ValidationError({name: [_("This parameter may not be empty.")] for name in blank})
         return super().to_internal_value(data)
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from django.utils.translation import gettext as _
+
 from fer_site.errors import ServiceError
 from ml.serving import registry
 from ml.serving.detection import DEFAULT_DETECTOR, DETECTORS
@@ -39,7 +41,8 @@ def detector_names() -> tuple[str, ...]:
 def check_model(name: str | None) -> str:
     name = (name or "").strip() or default_model()
     if name not in model_names():
-        raise UnknownChoice(f"Unknown model {name!r}; choose one of: {', '.join(model_names())}.",
+        raise UnknownChoice(_("Unknown model %(name)s; choose one of: %(names)s.")
+                            % {"name": repr(name), "names": ", ".join(model_names())},
                             code="unknown_model")
     return name
 
@@ -60,7 +63,8 @@ def check_models(value: str | list[str] | None) -> list[str]:
 def check_detector(name: str | None) -> str:
     name = (name or "").strip() or DEFAULT_DETECTOR
     if name not in DETECTORS:
-        raise UnknownChoice(f"Unknown detector {name!r}; choose one of: {', '.join(DETECTORS)}.",
+        raise UnknownChoice(_("Unknown detector %(name)s; choose one of: %(names)s.")
+                            % {"name": repr(name), "names": ", ".join(DETECTORS)},
                             code="unknown_detector")
     return name
 

@@ -23,7 +23,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_noop
 
 from accounts.models import User
 from analysis.core.choices import check_models, model_catalogue, model_names
@@ -84,7 +84,9 @@ def compare_request(*, owner: User, analysis: Analysis, models: str | list[str] 
     return current
 
 
-STALE_REASON = gettext_lazy("The comparison did not finish in time; please ask for it again.")
+# Stored in English and translated when shown, like the analyses' reasons (analysis.core.messages): a worker or
+# another user's request may write it.
+STALE_REASON = gettext_noop("The comparison did not finish in time; please ask for it again.")
 
 
 def compare_fail_stale(*, owner: User | None = None) -> int:
@@ -95,7 +97,7 @@ def compare_fail_stale(*, owner: User | None = None) -> int:
     if owner is not None:
         waiting = waiting.filter(owner=owner)
     stale = waiting.filter(Q(compare_requested_at__lt=limit) | Q(status=Analysis.Status.FAILED))
-    return stale.update(compare_status=CompareStatus.FAILED, compare_error=str(STALE_REASON))
+    return stale.update(compare_status=CompareStatus.FAILED, compare_error=STALE_REASON)
 
 
 def compare_withdraw(*, analysis_id: uuid.UUID | str) -> None:
@@ -138,14 +140,14 @@ def compare_process(*, analysis_id: uuid.UUID | str) -> Analysis | None:
         found = classify_boxes(data, [stored_box(f) for f in faces], detector=analysis.detector, models=others,
                                max_pixels=settings.FER_MAX_IMAGE_PIXELS)
     except (OSError, ValueError, ImageDecodeError):
-        return _fail(analysis, _("The stored photo could not be read."))
+        return _fail(analysis, gettext_noop("The stored photo could not be read."))
     except (UnknownModelError, ModelFileError) as exc:
         return _fail(analysis, str(exc))
     except SoftTimeLimitExceeded:
-        return _fail(analysis, _("Comparing the models took longer than its time limit."))
+        return _fail(analysis, gettext_noop("Comparing the models took longer than its time limit."))
     except Exception:  # a bug or resource problem: a readable reason, the details in the log
         logger.exception("comparing models on analysis %s failed", analysis.id)
-        return _fail(analysis, _("An internal error stopped the comparison."))
+        return _fail(analysis, gettext_noop("An internal error stopped the comparison."))
     with transaction.atomic():
         current = Analysis.objects.select_for_update().filter(id=analysis.id).first()
         if current is None:

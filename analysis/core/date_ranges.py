@@ -10,17 +10,20 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
-PERIODS = {"7": "Last 7 days", "30": "Last 30 days", "90": "Last 90 days", "365": "Last 12 months",
-           "all": "All time"}
+PERIODS = {"7": _("Last 7 days"), "30": _("Last 30 days"), "90": _("Last 90 days"), "365": _("Last 12 months"),
+           "all": _("All time")}
 GROUPS = ("day", "week")
 # With no explicit grouping, ranges longer than this are drawn per week.
 AUTO_DAY_LIMIT_DAYS = 62
 
 
 def _day(value: dt.date) -> str:
-    return f"{value.day} {value:%b %Y}"
+    # The site's date format in the current language (fer_site/formats), as the pages' `day` filter.
+    return formats.date_format(value, "DATE_FORMAT")
 
 
 @dataclass(frozen=True)
@@ -37,12 +40,12 @@ class DateRange:
 
     def describe(self) -> str:
         if self.is_all_time:
-            return "all time"
+            return gettext("all time")
         if self.start and self.end:
-            return f"{_day(self.start)} to {_day(self.end)}"
+            return gettext("%(start)s to %(end)s") % {"start": _day(self.start), "end": _day(self.end)}
         if self.start:
-            return f"since {_day(self.start)}"
-        return f"until {_day(self.end)}"
+            return gettext("since %(day)s") % {"day": _day(self.start)}
+        return gettext("until %(day)s") % {"day": _day(self.end)}
 
     def query(self) -> dict[str, str]:
         """GET parameters that select this range again (for export links)."""

@@ -27,9 +27,11 @@ from concurrent.futures import ThreadPoolExecutor
 
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, close_old_connections, connection, transaction
-from django.utils.translation import gettext as _
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
 
 from analysis.core import compare, heatmaps, services, video_services
+from analysis.core.messages import translated
 from analysis.models import Analysis, Video
 from fer_site.errors import ServiceError, sentence
 from ml.serving.images import ImageDecodeError
@@ -38,10 +40,10 @@ from ml.serving.pipeline import ImageResult
 logger = logging.getLogger(__name__)
 IN_PROCESS_MODES = ("thread", "eager")
 BUSY_RETRY_AFTER_S = 5
-BUSY_MESSAGE = "The analysis service is busy or unreachable; nothing was stored, please try again in a minute."
-DATABASE_BUSY_MESSAGE = ("The service is overloaded or its database is unreachable for a moment; nothing was "
-                         "stored. Retry after `Retry-After` seconds.")
-LIVE_TIMEOUT_MESSAGE = "The analysis service did not answer in time; frames are being skipped."
+BUSY_MESSAGE = _("The analysis service is busy or unreachable; nothing was stored, please try again in a minute.")
+DATABASE_BUSY_MESSAGE = _("The service is overloaded or its database is unreachable for a moment; nothing was "
+                          "stored. Retry after `Retry-After` seconds.")
+LIVE_TIMEOUT_MESSAGE = _("The analysis service did not answer in time; frames are being skipped.")
 _pool: ThreadPoolExecutor | None = None
 
 
@@ -317,7 +319,7 @@ class LivePredictor:
             try:
                 return await asyncio.to_thread(predict_frame, frame, self.model)
             except ImageDecodeError as exc:
-                raise FrameRefused(sentence(exc.message), code=exc.code) from None
+                raise FrameRefused(sentence(translated(exc)), code=exc.code) from None
         return await self._predict_remotely(frame)
 
     async def _predict_remotely(self, frame: bytes) -> ImageResult:
@@ -326,6 +328,7 @@ class LivePredictor:
         self._reply = asyncio.get_running_loop().create_future()
         try:
             live_frame.apply_async(args=[self.channel_name, base64.b64encode(frame).decode(), self.model],
+                                   kwargs={"language": translation.get_language()},
                                    expires=settings.FER_LIVE_REMOTE_TIMEOUT_S)
             answer = await asyncio.wait_for(self._reply, settings.FER_LIVE_REMOTE_TIMEOUT_S)
         except unavailable_errors() as exc:

@@ -11,14 +11,15 @@ from __future__ import annotations
 from django.db.models.fields.files import FieldFile
 from django.http import FileResponse, HttpResponse
 from django.utils.http import content_disposition_header
+from django.utils.translation import gettext_lazy as _
 
 from analysis.core.annotate import annotated_jpeg
 from analysis.models import Analysis
 from fer_site.errors import ServiceError
 
 CONTENT_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
-NOT_KEPT = "The original photo was not kept (photos are deleted once analysed)."
-GONE = "The original photo is no longer stored."
+NOT_KEPT = _("The original photo was not kept (photos are deleted once analysed).")
+GONE = _("The original photo is no longer stored.")
 
 
 class FileUnavailable(ServiceError):
@@ -44,7 +45,7 @@ def photo_response(analysis: Analysis, *, as_attachment: bool = False) -> FileRe
 
 
 def thumbnail_response(analysis: Analysis) -> FileResponse:
-    response = FileResponse(_open(analysis.thumbnail, "No thumbnail was kept."), filename="thumbnail.jpg",
+    response = FileResponse(_open(analysis.thumbnail, _("No thumbnail was kept.")), filename="thumbnail.jpg",
                             content_type="image/jpeg")
     response["Cache-Control"] = "private, max-age=3600"
     return response
@@ -52,9 +53,10 @@ def thumbnail_response(analysis: Analysis) -> FileResponse:
 
 def annotated_response(analysis: Analysis, *, as_attachment: bool = True) -> HttpResponse:
     if not analysis.photo:
-        raise FileUnavailable("The original photo was not kept, so there is nothing to draw on.")
+        raise FileUnavailable(_("The original photo was not kept, so there is nothing to draw on."))
     if analysis.status != Analysis.Status.DONE:
-        raise FileUnavailable(f"The analysis is {analysis.status}; the annotated photo exists once it is done.",
+        raise FileUnavailable(_("The analysis is %(status)s; the annotated photo exists once it is done.")
+                              % {"status": analysis.get_status_display().lower()},
                               code="not_ready")
     try:
         data = annotated_jpeg(analysis)

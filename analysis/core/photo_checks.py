@@ -11,12 +11,16 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
+from django.utils import formats
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from analysis.core.messages import translated
 from fer_site.errors import ServiceError, sentence
 from ml.serving.images import NOT_AN_IMAGE, ImageDecodeError, inspect_image
 
 ALLOWED_FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
-FORMAT_NAMES = "JPEG, PNG or WebP"
+FORMAT_NAMES = gettext_lazy("JPEG, PNG or WebP")
 STATUSES = {"image_too_large": 413, "unsupported_format": 415}  # HTTP status of a refusal, by code (else 400)
 
 
@@ -43,8 +47,12 @@ def human_size(n: int) -> str:
 
 
 def _too_large(size: int | None, limit: int) -> InvalidUpload:
-    actual = f" ({size / 1024 / 1024:.1f} MB)" if size else ""
-    return InvalidUpload(f"The file{actual} is over the {human_size(limit)} limit.", code="image_too_large", status=413)
+    if size:
+        message = _("The file (%(size)s MB) is over the %(limit)s limit.") % {
+            "size": formats.number_format(size / 1024 / 1024, 1), "limit": human_size(limit)}
+    else:
+        message = _("The file is over the %(limit)s limit.") % {"limit": human_size(limit)}
+    return InvalidUpload(message, code="image_too_large", status=413)
 
 
 def check_image(upload: UploadedFile) -> CheckedImage:
@@ -62,11 +70,14 @@ def check_image_bytes(data: bytes, name: str) -> CheckedImage:
     try:
         info = inspect_image(data, settings.FER_MAX_IMAGE_PIXELS, formats=ALLOWED_FORMATS)
     except ImageDecodeError as exc:
-        message = exc.message
-        if exc.code == "unsupported_format" or message == NOT_AN_IMAGE:
-            message += f"; use {FORMAT_NAMES}" if exc.code == "unsupported_format" else f" ({FORMAT_NAMES})"
-        elif exc.code == "image_too_large" and "megapixels" not in message:
+        message = translated(exc)
+        if exc.code == "unsupported_format":
+            message = _("%(reason)s; use %(formats)s") % {"reason": message, "formats": FORMAT_NAMES}
+        elif exc.template == NOT_AN_IMAGE:
+            message = _("%(reason)s (%(formats)s)") % {"reason": message, "formats": FORMAT_NAMES}
+        elif exc.code == "image_too_large" and "megapixels" not in exc.message:
             # Pillow's own bomb check fired before the header check could say which limit it broke.
-            message += f" (the limit is {settings.FER_MAX_IMAGE_PIXELS / 1e6:g} megapixels)"
+            message = _("%(reason)s (the limit is %(limit)s megapixels)") % {
+                "reason": message, "limit": f"{settings.FER_MAX_IMAGE_PIXELS / 1e6:g}"}
         raise InvalidUpload(sentence(message), code=exc.code, status=STATUSES.get(exc.code, 400)) from None
     return CheckedImage(data, name, info.format, ALLOWED_FORMATS[info.format], info.width, info.height)

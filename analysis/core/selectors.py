@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from django.db.models import Exists, OuterRef, QuerySet
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from analysis.models import Analysis, Face, LiveSession, Video
@@ -50,7 +51,7 @@ def analysis_get(*, owner: User, analysis_id: uuid.UUID | str) -> Analysis:
     try:
         return analysis_list(owner=owner).get(id=analysis_id)
     except (Analysis.DoesNotExist, ValueError):
-        raise Http404("No such analysis.") from None
+        raise Http404(_("No such analysis.")) from None
 
 
 def parse_uuids(values: Iterable[str], limit: int) -> list[uuid.UUID]:
@@ -80,7 +81,7 @@ def live_session_get(*, owner: User, session_id: uuid.UUID | str) -> LiveSession
     try:
         return live_session_list(owner=owner).get(id=session_id)
     except (LiveSession.DoesNotExist, ValueError):
-        raise Http404("No such live session.") from None
+        raise Http404(_("No such live session.")) from None
 
 
 def owner_data_counts(*, owner: User) -> dict[str, int]:

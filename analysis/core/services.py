@@ -18,12 +18,15 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from PIL import Image, ImageOps
 
 from accounts.models import User
 from analysis.core.choices import check_detector, check_model
 from analysis.core.compare import compare_fail_stale, face_predictions
 from analysis.core.heatmaps import heatmaps_delete
+from analysis.core.messages import PHOTO_UNREADABLE_REASON
 from analysis.core.photo_checks import CheckedImage, check_image_bytes
 from analysis.models import Analysis, CompareStatus, Face, LiveSession
 from fer_site.errors import ServiceError
@@ -31,8 +34,11 @@ from ml.emotions import EMOTIONS
 
 logger = logging.getLogger(__name__)
 THUMBNAIL_SIZE = (320, 320)
-TIME_LIMIT_REASON = "The analysis took longer than its time limit; please try a smaller photo or upload it again."
-STALE_REASON = "The analysis did not finish in time; please upload the photo again."
+# Failure reasons are stored in English (the worker has no reader's language) and translated when shown
+# (the `reason` template filter): gettext_noop only marks them for the catalogue.
+TIME_LIMIT_REASON = gettext_noop("The analysis took longer than its time limit; please try a smaller photo or "
+                                 "upload it again.")
+STALE_REASON = gettext_noop("The analysis did not finish in time; please upload the photo again.")
 
 
 def analysis_create(*, owner: User, image: CheckedImage, model: str | None = None,
@@ -70,16 +76,16 @@ def analysis_again(*, owner: User, source: Analysis, model: str | None = None,
     """A new pending analysis of `source`'s stored photo with another model or detector (the caller
     starts it). The source stays as it is; a photo that was not kept cannot be analysed again."""
     if source.owner_id != owner.pk:  # callers look the source up through its owner; this is the backstop
-        raise ServiceError("No such analysis.", code="not_found", status=404)
+        raise ServiceError(_("No such analysis."), code="not_found", status=404)
     model, detector = check_model(model), check_detector(detector)
     if not source.photo:
-        raise PhotoNotKept("The photo of this analysis was not kept (privacy setting), so it cannot be analysed "
-                           "again. Upload it again to use another model or detector.")
+        raise PhotoNotKept(_("The photo of this analysis was not kept (privacy setting), so it cannot be analysed "
+                             "again. Upload it again to use another model or detector."))
     try:
         with source.photo.open("rb") as handle:
             data = handle.read()
     except OSError:
-        raise PhotoNotKept("The photo of this analysis is no longer stored; upload it again.") from None
+        raise PhotoNotKept(_("The photo of this analysis is no longer stored; upload it again.")) from None
     return analysis_create(owner=owner, image=check_image_bytes(data, source.original_name), model=model,
                            detector=detector)
 
@@ -108,8 +114,8 @@ def _claim(analysis_id: uuid.UUID | str) -> Analysis | None:
             return None
         if analysis.attempts >= settings.FER_ANALYSIS_MAX_ATTEMPTS:
             # Each earlier delivery killed its worker (hard time limit, out of memory): stop redelivering it.
-            analysis_fail(analysis=analysis, reason="The analysis stopped its worker several times; "
-                                                    "the photo may be too large or unusual.")
+            analysis_fail(analysis=analysis, reason=gettext_noop("The analysis stopped its worker several times; "
+                                                                 "the photo may be too large or unusual."))
             return None
         analysis.status = Analysis.Status.RUNNING
         analysis.started_at = timezone.now()
@@ -129,7 +135,7 @@ def analysis_process(*, analysis_id: uuid.UUID | str) -> Analysis | None:
         with analysis.photo.open("rb") as handle:
             data = handle.read()
     except (OSError, ValueError):
-        return analysis_fail(analysis=analysis, reason="The stored photo could not be read.")
+        return analysis_fail(analysis=analysis, reason=gettext_noop("The stored photo could not be read."))
 
     from ml.model_card import ModelFileError
     from ml.serving.detection import UnknownDetectorError
@@ -142,14 +148,14 @@ def analysis_process(*, analysis_id: uuid.UUID | str) -> Analysis | None:
                                max_pixels=settings.FER_MAX_IMAGE_PIXELS,
                                also=[m for m in analysis.compare_models if m != analysis.model_name])
     except ImageDecodeError as exc:
-        return analysis_fail(analysis=analysis, reason=f"The photo could not be read: {exc.message}.")
+        return analysis_fail(analysis=analysis, reason=PHOTO_UNREADABLE_REASON % {"detail": exc.message})
     except (UnknownModelError, UnknownDetectorError, ModelFileError) as exc:
         return analysis_fail(analysis=analysis, reason=str(exc))
     except SoftTimeLimitExceeded:
         return analysis_fail(analysis=analysis, reason=TIME_LIMIT_REASON)
     except Exception:  # a bug or resource problem: keep the reason readable, the details in the log
         logger.exception("analysis %s failed", analysis.id)
-        return analysis_fail(analysis=analysis, reason="An internal error stopped the analysis.")
+        return analysis_fail(analysis=analysis, reason=gettext_noop("An internal error stopped the analysis."))
 
     faces = [
         Face(

@@ -12,8 +12,12 @@ from asgiref.sync import async_to_sync
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from channels.layers import get_channel_layer
+from django.conf import settings
+from django.utils import translation
+from django.utils.translation import gettext
 
 from analysis.core import compare, heatmaps, services, video_services
+from analysis.core.messages import translated
 from fer_site.errors import sentence
 
 
@@ -44,20 +48,27 @@ def face_heatmap(analysis_id: str, index: int, model: str) -> None:
 
 
 @shared_task(name="analysis.live_frame", acks_late=False, ignore_result=True)
-def live_frame(channel_name: str, frame_b64: str, model: str) -> None:
-    """Analyse one live frame on a realtime worker and answer the socket through the channel layer.
+def live_frame(channel_name: str, frame_b64: str, model: str, language: str | None = None) -> None:
+    """Analyse one live frame on a realtime worker and answer the socket through the channel layer, a refusal
+    in the socket's `language` (optional: a task sent before it existed answers in the default language).
 
     Not acknowledged late: a live frame is worth nothing once stale, so a lost one is not redone.
     """
+    with translation.override(language or settings.LANGUAGE_CODE):
+        _live_frame(channel_name, frame_b64, model)
+
+
+def _live_frame(channel_name: str, frame_b64: str, model: str) -> None:
     from analysis.live.frames import predict_frame
     from ml.serving.images import ImageDecodeError
 
     try:
         answer = {"ok": True, "result": predict_frame(base64.b64decode(frame_b64), model).to_dict()}
     except ImageDecodeError as exc:
-        answer = {"ok": False, "code": exc.code, "message": sentence(exc.message)}
+        answer = {"ok": False, "code": exc.code, "message": sentence(translated(exc))}
     except SoftTimeLimitExceeded:
-        answer = {"ok": False, "code": "busy", "message": "The frame took too long to analyse; it was skipped."}
+        answer = {"ok": False, "code": "busy",
+                  "message": gettext("The frame took too long to analyse; it was skipped.")}
     async_to_sync(get_channel_layer().send)(channel_name, {"type": "live.result", **answer})
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from analysis.core import dispatch, services
@@ -35,9 +36,9 @@ class UploadsThrottled(ServiceError):
 
     def __init__(self, rate: str, retry_after: int):
         count, period = rate_limits.parse_rate(rate)
-        span = {1: "second", 60: "minute", 3600: "hour", 86400: "day"}[period]
-        super().__init__(f"Too many photos: at most {count} per {span}. Retry in {retry_after} s; nothing was stored.",
-                         details={"retry_after": retry_after})
+        span = {1: _("second"), 60: _("minute"), 3600: _("hour"), 86400: _("day")}[period]
+        super().__init__(_("Too many photos: at most %(count)s per %(span)s. Retry in %(wait)s s; nothing was stored.")
+                         % {"count": count, "span": span, "wait": retry_after}, details={"retry_after": retry_after})
 
     def headers(self) -> dict[str, str]:
         return {"Retry-After": str(self.details["retry_after"])}
@@ -68,10 +69,10 @@ class UploadOutcome:
 
 def check_file_count(count: int) -> None:
     if count == 0:
-        raise InvalidUpload("Choose at least one photo.", code="no_file")
+        raise InvalidUpload(_("Choose at least one photo."), code="no_file")
     if count > MAX_FILES_PER_REQUEST:
-        raise InvalidUpload(f"At most {MAX_FILES_PER_REQUEST} photos per upload; got {count}.",
-                            code="too_many_files")
+        raise InvalidUpload(_("At most %(max)s photos per upload; got %(count)s.")
+                            % {"max": MAX_FILES_PER_REQUEST, "count": count}, code="too_many_files")
 
 
 def upload_photos(*, owner: User, files: list[UploadedFile], model: str | None = None,
@@ -99,7 +100,7 @@ def upload_photos(*, owner: User, files: list[UploadedFile], model: str | None =
         else:
             outcome.analysis = Analysis.objects.prefetch_related("faces").filter(pk=analysis.pk).first()
             if outcome.analysis is None:  # deleted by its owner while we waited
-                outcome.error = ServiceError("The analysis was deleted while waiting for it.", code="not_found",
+                outcome.error = ServiceError(_("The analysis was deleted while waiting for it."), code="not_found",
                                              status=404)
         outcomes.append(outcome)
     return outcomes

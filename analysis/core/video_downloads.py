@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from django.db.models.fields.files import FieldFile
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
 
 from analysis.core.downloads import FileUnavailable
 from analysis.models import Video
@@ -51,7 +52,7 @@ def ranged_file_response(request: HttpRequest, field: FieldFile, *, content_type
     try:
         size = field.size
     except OSError:
-        raise FileUnavailable("The file is no longer stored.") from None
+        raise FileUnavailable(_("The file is no longer stored.")) from None
     wanted = _requested_range(request.headers.get("Range", ""), size)
     if wanted is False:
         response = HttpResponse(status=416)
@@ -71,7 +72,7 @@ def ranged_file_response(request: HttpRequest, field: FieldFile, *, content_type
 
 def video_file_response(request: HttpRequest, video: Video, *, as_attachment: bool = False) -> HttpResponse:
     if not video.file:
-        raise FileUnavailable("The original video was not kept (videos are deleted once analysed).",
+        raise FileUnavailable(_("The original video was not kept (videos are deleted once analysed)."),
                               code="video_not_kept")
     return ranged_file_response(request, video.file, content_type=CONTENT_TYPES.get(video.container, "video/mp4"),
                                 filename=video.original_name, as_attachment=as_attachment)
@@ -79,7 +80,7 @@ def video_file_response(request: HttpRequest, video: Video, *, as_attachment: bo
 
 def annotated_response(request: HttpRequest, video: Video, *, as_attachment: bool = True) -> HttpResponse:
     if video.annotated_status != Video.Annotation.DONE or not video.annotated:
-        raise FileUnavailable("The annotated video has not been made yet; request it first.", code="not_ready")
+        raise FileUnavailable(_("The annotated video has not been made yet; request it first."), code="not_ready")
     stem = video.original_name.rsplit(".", 1)[0] or "video"
     return ranged_file_response(request, video.annotated, content_type="video/mp4", filename=f"{stem}-annotated.mp4",
                                 as_attachment=as_attachment)

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 
 from django.db.models import Exists, OuterRef, QuerySet
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from analysis.core.selectors import parse_uuids
@@ -41,7 +42,7 @@ def video_get(*, owner: User, video_id: uuid.UUID | str) -> Video:
     try:
         return video_list(owner=owner).get(id=video_id)
     except (Video.DoesNotExist, ValueError):
-        raise Http404("No such video.") from None
+        raise Http404(_("No such video.")) from None
 
 
 def video_statuses(*, owner: User, ids: Iterable[str]) -> list[Video]:

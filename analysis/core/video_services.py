@@ -23,9 +23,12 @@ from django.db import transaction
 from django.db.models.fields.files import FieldFile
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from accounts.models import User
 from analysis.core.choices import check_detector, check_model
+from analysis.core.messages import VIDEO_UNREADABLE_REASON
 from analysis.core.video_checks import CheckedVideo
 from analysis.models import Video, VideoTrack
 from fer_site.errors import ServiceError
@@ -34,10 +37,14 @@ from ml.emotions import EMOTIONS
 logger = logging.getLogger(__name__)
 DEFAULT_SAMPLE_FPS = 5.0
 MIN_SAMPLE_FPS, MAX_SAMPLE_FPS = 1.0, 30.0
-MAX_ATTEMPTS_REASON = "The analysis stopped its worker several times; the video may be too large or unusual."
-STALE_REASON = "The analysis stopped without finishing (its worker went away); please upload the video again."
-INTERNAL_REASON = "An internal error stopped the analysis."
-QUEUE_REASON = "The analysis never started (the queue was too long or no worker was running); please upload it again."
+# Reasons are stored in English and translated when shown (see analysis.core.services).
+MAX_ATTEMPTS_REASON = gettext_noop("The analysis stopped its worker several times; the video may be too large or "
+                                   "unusual.")
+STALE_REASON = gettext_noop("The analysis stopped without finishing (its worker went away); please upload the video "
+                            "again.")
+INTERNAL_REASON = gettext_noop("An internal error stopped the analysis.")
+QUEUE_REASON = gettext_noop("The analysis never started (the queue was too long or no worker was running); please "
+                            "upload it again.")
 
 
 def time_limit_reason() -> str:
@@ -58,7 +65,8 @@ def check_sample_fps(value: float | str | None) -> float:
     except (TypeError, ValueError):
         fps = float("nan")
     if not MIN_SAMPLE_FPS <= fps <= MAX_SAMPLE_FPS:  # also false for nan
-        raise ServiceError(f"Frames per second must be a number from {MIN_SAMPLE_FPS:g} to {MAX_SAMPLE_FPS:g}.",
+        raise ServiceError(_("Frames per second must be a number from %(min)s to %(max)s.")
+                           % {"min": f"{MIN_SAMPLE_FPS:g}", "max": f"{MAX_SAMPLE_FPS:g}"},
                            code="invalid_fps")
     return fps
 
@@ -139,7 +147,7 @@ def video_cancel(*, owner: User, video_id: uuid.UUID | str) -> Video | None:
         if video is None or video.is_finished:
             return video
         if video.status == Video.Status.PENDING:
-            return _finish(video, Video.Status.CANCELLED, reason="Cancelled before it started.")
+            return _finish(video, Video.Status.CANCELLED, reason=gettext_noop("Cancelled before it started."))
         video.cancel_requested = True
         video.save(update_fields=["cancel_requested"])
         return video
@@ -158,7 +166,7 @@ def _claim(video_id: uuid.UUID | str) -> Video | None:
         if video is None or video.is_finished or _held_elsewhere(video):
             return None
         if video.cancel_requested:
-            _finish(video, Video.Status.CANCELLED, reason="Cancelled.")
+            _finish(video, Video.Status.CANCELLED, reason=gettext_noop("Cancelled."))
             return None
         if video.attempts >= settings.FER_ANALYSIS_MAX_ATTEMPTS:
             video_fail(video=video, reason=MAX_ATTEMPTS_REASON)
@@ -232,14 +240,14 @@ def video_process(*, video_id: uuid.UUID | str) -> Video | None:
     except VideoCancelled:
         return _stopped(video, watch.stopped_by)
     except VideoDecodeError as exc:
-        return _fail_unfinished(video.pk, f"The video could not be analysed: {exc.message}.")
+        return _fail_unfinished(video.pk, VIDEO_UNREADABLE_REASON % {"detail": exc.message})
     except (UnknownModelError, UnknownDetectorError, ModelFileError) as exc:
         return _fail_unfinished(video.pk, str(exc))
     except SoftTimeLimitExceeded:
         return _fail_unfinished(video.pk, time_limit_reason())
     except (OSError, ValueError) as exc:
         logger.warning("video %s could not be read: %s", video.pk, exc)
-        return _fail_unfinished(video.pk, "The stored video could not be read.")
+        return _fail_unfinished(video.pk, gettext_noop("The stored video could not be read."))
     except Exception:  # a bug or resource problem: keep the reason readable, the details in the log
         logger.exception("video %s failed", video.pk)
         return _fail_unfinished(video.pk, INTERNAL_REASON)
@@ -253,7 +261,7 @@ def _stopped(video: Video, stopped_by: str | None) -> Video | None:
         current = Video.objects.select_for_update().select_related("owner").filter(pk=video.pk).first()
         if current is None or current.is_finished:
             return current
-        return _finish(current, Video.Status.CANCELLED, reason="Cancelled while it was being analysed.")
+        return _finish(current, Video.Status.CANCELLED, reason=gettext_noop("Cancelled while it was being analysed."))
 
 
 def _fail_unfinished(video_id, reason: str) -> Video | None:
@@ -317,10 +325,11 @@ def _store(video_id, result) -> Video | None:
 def video_annotate_request(*, video: Video) -> bool:
     """Mark the annotated MP4 as wanted; True when a task must be started (not already made or on its way)."""
     if video.status != Video.Status.DONE:
-        raise VideoNotReady(f"The video is {video.status}; the annotated video can be made once it is done.")
+        raise VideoNotReady(_("The video is %(status)s; the annotated video can be made once it is done.")
+                            % {"status": video.get_status_display().lower()})
     if not video.file:
-        raise VideoNotReady("The original video was not kept, so there is nothing to draw on.", code="video_not_kept",
-                            status=404)
+        raise VideoNotReady(_("The original video was not kept, so there is nothing to draw on."),
+                            code="video_not_kept", status=404)
     claimed = Video.objects.filter(pk=video.pk, annotated_status__in=["", Video.Annotation.FAILED]).update(
         annotated_status=Video.Annotation.PENDING, annotated_error="")
     video.refresh_from_db(fields=["annotated_status", "annotated_error"])
@@ -359,7 +368,7 @@ def video_annotate_process(*, video_id: uuid.UUID | str) -> Video | None:
         reason = time_limit_reason().replace("analysis", "annotated video")
     except Exception:
         logger.exception("annotated video of %s failed", video_id)
-        reason = "The annotated video could not be made."
+        reason = gettext_noop("The annotated video could not be made.")
     Video.objects.filter(pk=video_id).update(annotated_status=Video.Annotation.FAILED, annotated_error=reason)
     return Video.objects.filter(pk=video_id).first()
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.core.files.uploadedfile import UploadedFile
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from analysis.core import dispatch, video_services
@@ -34,10 +35,10 @@ class VideoUploadOutcome:
 def upload_videos(*, owner: User, files: list[UploadedFile], model: str | None = None, detector: str | None = None,
                   sample_fps: float | str | None = None) -> list[VideoUploadOutcome]:
     if not files:
-        raise InvalidUpload("Choose at least one video.", code="no_file")
+        raise InvalidUpload(_("Choose at least one video."), code="no_file")
     if len(files) > MAX_VIDEOS_PER_REQUEST:
-        raise InvalidUpload(f"At most {MAX_VIDEOS_PER_REQUEST} videos per upload; got {len(files)}.",
-                            code="too_many_files")
+        raise InvalidUpload(_("At most %(max)s videos per upload; got %(count)s.")
+                            % {"max": MAX_VIDEOS_PER_REQUEST, "count": len(files)}, code="too_many_files")
     model, detector = check_model(model), check_detector(detector)
     sample_fps = video_services.check_sample_fps(sample_fps)
     outcomes = []
@@ -52,7 +53,7 @@ def upload_videos(*, owner: User, files: list[UploadedFile], model: str | None =
         else:
             outcome.video = Video.objects.filter(pk=video.pk).first()
             if outcome.video is None:  # deleted (or refused by a busy queue) before we read it back
-                outcome.error = ServiceError("The video was deleted before it could be shown.", code="not_found",
+                outcome.error = ServiceError(_("The video was deleted before it could be shown."), code="not_found",
                                              status=404)
         outcomes.append(outcome)
     return outcomes

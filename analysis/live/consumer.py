@@ -24,7 +24,10 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 from django.urls import reverse
+from django.utils import formats, translation
+from django.utils.translation import gettext_lazy as _
 
+from accounts.language import language_from_scope
 from analysis.core.choices import UnknownChoice, check_model
 from analysis.core.dispatch import LivePredictor
 from analysis.core.services import live_session_save
@@ -35,12 +38,14 @@ from ml.serving.tracking import FaceTracker
 
 logger = logging.getLogger(__name__)
 NOT_SIGNED_IN = 4401
-NOT_JSON = "Text messages must be JSON, such as {\"type\": \"stop\"}; send frames as binary messages."
-FRAME_FAULT = "This frame could not be analysed (a fault on the server, logged); the next one will be."
+NOT_JSON = _("Text messages must be JSON, such as {\"type\": \"stop\"}; send frames as binary messages.")
+FRAME_FAULT = _("This frame could not be analysed (a fault on the server, logged); the next one will be.")
 
 
 class LiveConsumer(AsyncJsonWebsocketConsumer):
     async def __call__(self, scope, receive, send) -> None:
+        # Messages in the page's language (no LocaleMiddleware on a socket); this task's context only.
+        translation.activate(language_from_scope(scope))
         try:
             await super().__call__(scope, receive, send)
         finally:  # every kind of close, including a crash or a cancelled consumer at shutdown
@@ -72,7 +77,7 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         })
 
     async def send_error(self, code: str, message: str) -> None:
-        await self.send_json({"type": "error", "code": code, "message": message})
+        await self.send_json({"type": "error", "code": code, "message": str(message)})
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None, **kwargs) -> None:
         if bytes_data is not None:
@@ -94,14 +99,16 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
                 "url": reverse("analysis:live_session", args=[session.id]) if session else None,
             })
         else:
-            await self.send_error("unknown_message", "Send JPEG frames as binary messages, or {\"type\": \"stop\"}.")
+            await self.send_error("unknown_message", _("Send JPEG frames as binary messages, or {\"type\": \"stop\"}."))
 
     async def receive_frame(self, frame: bytes) -> None:
         self.stats.frames_received += 1
         index, now = self.stats.frames_received, time.monotonic()
         limit = settings.FER_LIVE_MAX_FRAME_BYTES
         if len(frame) > limit:
-            message = f"Frames may be at most {limit:,} bytes; this one was {len(frame):,}."
+            message = _("Frames may be at most %(limit)s bytes; this one was %(size)s.") % {
+                "limit": formats.number_format(limit, force_grouping=True),
+                "size": formats.number_format(len(frame), force_grouping=True)}
             await self.send_error("frame_too_large", message)
             return
         second = int(now)
@@ -111,7 +118,8 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         if self.frames_this_second > settings.FER_LIVE_MAX_FPS:
             self.stats.frames_dropped += 1
             if self.frames_this_second == settings.FER_LIVE_MAX_FPS + 1:
-                await self.send_error("rate_limited", f"At most {settings.FER_LIVE_MAX_FPS} frames per second.")
+                await self.send_error("rate_limited", _("At most %(n)s frames per second.")
+                                      % {"n": settings.FER_LIVE_MAX_FPS})
             return
         if self.busy:
             if self.waiting is not None:

@@ -21,8 +21,10 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from django.utils import formats
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext
 
 ACCENT = "#4f46e5"
 SECOND = "#0891b2"
@@ -38,20 +40,21 @@ Formatter = Callable[[float], str]
 Series = tuple[str, str, Sequence[float]]  # name, colour, one value per x position
 
 
+# Numbers in the current language's format: '1,234' and '12.5%' in English, '1.234' and '12,5%' in Vietnamese.
 def count(value: float) -> str:
-    return f"{int(value):,}"
+    return formats.number_format(int(value), force_grouping=True)
 
 
 def percent(value: float) -> str:
-    return f"{value * 100:.1f}%"
+    return f"{formats.number_format(value * 100, 1)}%"
 
 
 def whole_percent(value: float) -> str:
-    return f"{value * 100:.0f}%"
+    return f"{formats.number_format(round(value * 100), 0)}%"
 
 
 def seconds(value: float) -> str:
-    return f"{value:g} s"
+    return gettext("%(s)s s") % {"s": formats.number_format(f"{value:g}")}
 
 
 def _num(value: float) -> str:
@@ -142,7 +145,7 @@ def _bar_rows(body: list[str], *, top: float, x: float, plot_w: float, bars: Seq
         body.append(f'<rect x="{_num(x)}" y="{_num(y + 5)}" width="{_num(plot_w)}" height="{row_h - 10}" '
                     f'rx="4" class="chart-track"/>')
         if bar.value is None:
-            body.append(_text(x + 8, mid + 5, "no data", cls="chart-muted"))
+            body.append(_text(x + 8, mid + 5, gettext("no data"), cls="chart-muted"))
             continue
         length = plot_w * min(bar.value / scale_max, 1) if scale_max else 0
         shown = fmt(bar.value)
@@ -208,10 +211,13 @@ def paired_bar_chart(*, chart_id: str, title: str, description: str, rows: Seque
 
 
 def _legend(body: list[str], series: Sequence[Series], *, left: float, width: int) -> float:
-    """Swatch and name per series, wrapped into rows; returns the height it took."""
-    per_row = max(1, int((width - left) // 88))
+    """Swatch and name per series, wrapped into rows; returns the height it took. Items are as wide as the
+    longest name needs (names are longer in some languages: "Ngạc nhiên")."""
+    longest = max((len(name) for name, _, _ in series), default=0)
+    item_w = max(88, math.ceil(17 + longest * CHAR_W["chart-small"] + 10))
+    per_row = max(1, int((width - left) // item_w))
     for j, (name, color, _) in enumerate(series):
-        x = left + (j % per_row) * 88
+        x = left + (j % per_row) * item_w
         y = 6 + (j // per_row) * 20
         body.append(f'<rect x="{_num(x)}" y="{_num(y)}" width="12" height="12" rx="2" fill="{escape(color)}"/>')
         body.append(_text(x + 17, y + 11, name, cls="chart-small"))
@@ -241,7 +247,7 @@ def stacked_column_chart(*, chart_id: str, title: str, description: str, labels:
         for k in range(ticks + 1):
             y = top + plot_h - plot_h * k / ticks
             body.append(f'<line x1="{left}" x2="{width - right}" y1="{_num(y)}" y2="{_num(y)}" class="chart-grid"/>')
-            body.append(_text(left - 6, y + 4, f"{step * k:,}", cls="chart-small", anchor="end"))
+            body.append(_text(left - 6, y + 4, count(step * k), cls="chart-small", anchor="end"))
         slot = plot_w / max(len(labels), 1)
         column_w = max(min(slot * 0.72, 48), 1)
         every = _x_labels_every(len(labels), plot_w, max((len(label) for label in labels), default=1))
@@ -256,10 +262,10 @@ def stacked_column_chart(*, chart_id: str, title: str, description: str, labels:
                 base -= h
                 body.append(
                     f'<rect x="{_num(x)}" y="{_num(base)}" width="{_num(column_w)}" height="{_num(h)}" '
-                    f'fill="{escape(color)}"><title>{escape(label)}, {escape(name)}: {value:,}</title></rect>'
+                    f'fill="{escape(color)}"><title>{escape(label)}, {escape(name)}: {count(value)}</title></rect>'
                 )
-            if totals[i] and slot >= len(f"{totals[i]:,}") * CHAR_W["chart-small"] + 4:
-                body.append(_text(x + column_w / 2, base - 4, f"{totals[i]:,}", cls="chart-small", anchor="middle"))
+            if totals[i] and slot >= len(count(totals[i])) * CHAR_W["chart-small"] + 4:
+                body.append(_text(x + column_w / 2, base - 4, count(totals[i]), cls="chart-small", anchor="middle"))
             if i % every == 0:
                 body.append(_text(x + column_w / 2, top + plot_h + 18, label, cls="chart-small", anchor="middle"))
         body.append(f'<line x1="{left}" x2="{width - right}" y1="{top + plot_h}" y2="{top + plot_h}" '

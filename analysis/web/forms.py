@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from analysis.core import selectors
@@ -16,30 +17,30 @@ from analysis.core.date_ranges import PERIODS, DateRange, resolve_range
 from analysis.models import EMOTION_CHOICES
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-PERIOD_CHOICES = [("custom", "Chosen dates"), *PERIODS.items()]
-GROUP_CHOICES = [("", "Automatic"), ("day", "Per day"), ("week", "Per week")]
+PERIOD_CHOICES = [("custom", _("Chosen dates")), *PERIODS.items()]
+GROUP_CHOICES = [("", _("Automatic")), ("day", _("Per day")), ("week", _("Per week"))]
 
 
 def _check_order(form: forms.Form, cleaned: dict) -> None:
     start, end = cleaned.get("date_from"), cleaned.get("date_to")
     if start and end and start > end:
-        form.add_error("date_to", "The end date must be on or after the start date.")
+        form.add_error("date_to", _("The end date must be on or after the start date."))
 
 
 class HistoryFilterForm(forms.Form):
     """Filters of the history page; models offered are the ones this owner has used."""
 
-    emotion = forms.ChoiceField(label="Emotion", required=False, choices=[("", "Any emotion"), *EMOTION_CHOICES])
-    model = forms.ChoiceField(label="Model", required=False, choices=[("", "Any model")])
-    date_from = forms.DateField(label="From", required=False, widget=DATE_WIDGET)
-    date_to = forms.DateField(label="To", required=False, widget=DATE_WIDGET)
+    emotion = forms.ChoiceField(label=_("Emotion"), required=False, choices=[("", _("Any emotion")), *EMOTION_CHOICES])
+    model = forms.ChoiceField(label=_("Model"), required=False, choices=[("", _("Any model"))])
+    date_from = forms.DateField(label=_("From"), required=False, widget=DATE_WIDGET)
+    date_to = forms.DateField(label=_("To"), required=False, widget=DATE_WIDGET)
 
     def __init__(self, *args, owner: User, **kwargs):
         super().__init__(*args, **kwargs)
         names = (
             selectors.analysis_list(owner=owner).order_by("model_name").values_list("model_name", flat=True).distinct()
         )
-        self.fields["model"].choices = [("", "Any model"), *((name, name) for name in names)]
+        self.fields["model"].choices = [("", _("Any model")), *((name, name) for name in names)]
 
     def clean(self):
         cleaned = super().clean()
@@ -55,10 +56,10 @@ class HistoryFilterForm(forms.Form):
 class RangeFilterForm(forms.Form):
     """Date range and grouping of the statistics page and the exports (resolved by core.date_ranges)."""
 
-    period = forms.ChoiceField(label="Period", required=False, choices=PERIOD_CHOICES)
-    date_from = forms.DateField(label="From", required=False, widget=DATE_WIDGET)
-    date_to = forms.DateField(label="To", required=False, widget=DATE_WIDGET)
-    group = forms.ChoiceField(label="Group by", required=False, choices=GROUP_CHOICES)
+    period = forms.ChoiceField(label=_("Period"), required=False, choices=PERIOD_CHOICES)
+    date_from = forms.DateField(label=_("From"), required=False, widget=DATE_WIDGET)
+    date_to = forms.DateField(label=_("To"), required=False, widget=DATE_WIDGET)
+    group = forms.ChoiceField(label=_("Group by"), required=False, choices=GROUP_CHOICES)
 
     def __init__(self, data=None, *args, default_period: str = "30", **kwargs):
         if data is not None:
@@ -90,14 +91,14 @@ class RangeFilterForm(forms.Form):
 
 class KeepPhotosForm(forms.Form):
     keep_photos = forms.BooleanField(
-        label="Keep my photos",
+        label=_("Keep my photos"),
         required=False,
-        help_text="When off, each new photo is deleted as soon as it has been analysed.",
+        help_text=_("When off, each new photo is deleted as soon as it has been analysed."),
     )
 
 
 class DeleteAllForm(forms.Form):
-    confirm = forms.CharField(label="Type your username or DELETE to confirm", max_length=150, strip=True)
+    confirm = forms.CharField(label=_("Type your username or DELETE to confirm"), max_length=150, strip=True)
 
     def __init__(self, *args, username: str, **kwargs):
         super().__init__(*args, **kwargs)
@@ -108,7 +109,7 @@ class DeleteAllForm(forms.Form):
     def clean_confirm(self) -> str:
         value = self.cleaned_data["confirm"]
         if value not in (self.username, "DELETE"):
-            raise forms.ValidationError("That does not match. Type your username or DELETE, exactly.")
+            raise forms.ValidationError(_("That does not match. Type your username or DELETE, exactly."))
         return value
 
 

@@ -8,47 +8,52 @@ from __future__ import annotations
 import datetime as dt
 
 from django import template
-from django.utils import dateformat, timezone
+from django.utils import formats, timezone
 from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
-from analysis.core import palette
+from analysis.core import messages, palette
+from analysis.models import emotion_name as _emotion_name
 
 register = template.Library()
 
-DATE_FORMAT = "j M Y"  # 3 Dec 2026, as the statistics ranges (core.date_ranges) write dates
-DATETIME_FORMAT = "j M Y, H:i"
+# The site's one way of writing dates, per language: fer_site/formats/<language>/formats.py
+# ('3 Dec 2026, 14:05' in English, '14:05, 03/12/2026' in Vietnamese).
 
 
 @register.filter
 def when(value: dt.datetime | None) -> str:
-    """A moment in the site's one format, in the current time zone: '3 Dec 2026, 14:05'."""
-    return dateformat.format(timezone.localtime(value), DATETIME_FORMAT) if value else ""
+    """A moment in the current language's format, in the current time zone."""
+    return formats.date_format(timezone.localtime(value), "DATETIME_FORMAT") if value else ""
 
 
 @register.filter
 def day(value: dt.date | None) -> str:
-    """A day in the site's one format: '3 Dec 2026' (a moment is taken in the current time zone)."""
+    """A day in the current language's format (a moment is taken in the current time zone)."""
     if isinstance(value, dt.datetime):
         value = timezone.localtime(value)
-    return dateformat.format(value, DATE_FORMAT) if value else ""
+    return formats.date_format(value, "DATE_FORMAT") if value else ""
 
 
 @register.filter
 def duration(value: float | None) -> str:
-    """Seconds as people read them: '0.8 s', '42 s', '3 min 12 s', '1 h 5 min'."""
+    """Seconds as people read them: '0.8 s', '42 s', '3 min 12 s', '1 h 5 min' (decimal comma in Vietnamese)."""
     if value is None:
         return "—"
     value = float(value)
     if value < 10:
-        return f"{value:.1f} s"
+        return _("%(s)s s") % {"s": formats.number_format(value, 1)}
     whole = round(value)
     if whole < 60:
-        return f"{whole} s"
+        return _("%(s)s s") % {"s": whole}
     if whole < 3600:
         minutes, secs = divmod(whole, 60)
-        return f"{minutes} min {secs} s" if secs else f"{minutes} min"
+        if secs:
+            return _("%(m)s min %(s)s s") % {"m": minutes, "s": secs}
+        return _("%(m)s min") % {"m": minutes}
     hours, minutes = divmod(whole // 60, 60)
-    return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+    return _("%(h)s h %(m)s min") % {"h": hours, "m": minutes} if minutes else _("%(h)s h") % {"h": hours}
 
 
 @register.filter
@@ -56,21 +61,25 @@ def seconds_from_ms(value: float | None) -> float | None:
     return None if value is None else float(value) / 1000
 
 
-def plural(n: int, word: str, words: str | None = None) -> str:
-    return f"{n} {word if n == 1 else (words or word + 's')}"
-
-
 @register.filter
 def result_summary(analysis) -> str:
     """'3 faces · Happy', 'No face found', or why it failed; empty while it runs."""
     if analysis.status == "done":
         if not analysis.face_count:
-            return "No face found"
-        top = f" · {analysis.top_emotion.capitalize()}" if analysis.top_emotion else ""
-        return plural(analysis.face_count, "face") + top
+            return _("No face found")
+        top = f" · {_emotion_name(analysis.top_emotion)}" if analysis.top_emotion else ""
+        faces = ngettext("%(n)d face", "%(n)d faces", analysis.face_count) % {"n": analysis.face_count}
+        return faces + top
     if analysis.status == "failed":
-        return analysis.error
+        return reason(analysis.error)
     return ""
+
+
+@register.filter
+def reason(text: str) -> str:
+    """A stored failure reason in the current language: they are stored in English (written where no reader's
+    language is known) and marked with gettext_noop; a reason with details in it stays as stored."""
+    return messages.stored_reason(text)
 
 
 @register.simple_tag
@@ -85,8 +94,15 @@ def emotion_colour(emotion: str) -> str:
 
 
 @register.filter
+def emotion_name(emotion: str) -> str:
+    """An emotion's code ('happy') as people read it, in the current language."""
+    return _emotion_name(emotion)
+
+
+@register.filter
 def percent(value: float) -> str:
-    return f"{float(value):.0%}"
+    """0.456 -> '46%' (digits in the current language's format)."""
+    return f"{formats.number_format(round(float(value) * 100), 0)}%"
 
 
 @register.filter
@@ -127,6 +143,7 @@ def label_text_y(face, analysis) -> int:
 
 @register.filter
 def label_width(face, analysis) -> int:
-    # "12. Surprise 100%": about 0.6 em per character in the UI font; never narrower than the box.
-    characters = len(face.emotion) + 9
+    # "12. Surprise 100%": about 0.6 em per character in the UI font; never narrower than the box. The name is
+    # the one shown, in the current language ("Ngạc nhiên" is longer than "surprise").
+    characters = len(_emotion_name(face.emotion)) + 9
     return max(face.w, round(characters * label_font(analysis) * 0.6))

@@ -15,6 +15,8 @@ import logging
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation, TooManyFilesSent
 from django.http import Http404, JsonResponse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -25,37 +27,44 @@ from fer_site.errors import ServiceError
 
 logger = logging.getLogger(__name__)
 
-# Every code the API returns, with its HTTP status (the docs and tests use this table).
+# Every code the API returns, with its HTTP status (the docs and tests use this table); the meanings are shown,
+# translated, on the API page.
 ERROR_CODES: dict[str, tuple[int, str]] = {
-    "validation_error": (400, "A parameter or field is missing or invalid; `details` names each one."),
-    "parse_error": (400, "The request body could not be parsed."),
-    "bad_request": (400, "The request is malformed."),
-    "invalid_image": (400, "The file is not a readable JPEG, PNG or WebP image (corrupt, truncated or not an image)."),
-    "empty_file": (400, "The uploaded file is empty."),
-    "no_file": (400, "No file was sent in the `image` (or `images`) field."),
-    "too_many_files": (400, "More files than one batch accepts."),
-    "unknown_model": (400, "No model of that name; GET /api/v1/models/ lists them."),
-    "unknown_detector": (400, "No face detector of that name; the upload page and the schema list them."),
-    "invalid_cursor": (404, "No page at this cursor: not one this API returned (a cursor is opaque, like an id)."),
-    "token_limit_reached": (400, "The account has the most API tokens allowed; revoke some first."),
-    "invalid_credentials": (401, "Wrong username or password."),
-    "not_authenticated": (401, "No credentials were sent: use `Authorization: Token <key>` or a session."),
-    "authentication_failed": (401, "The token is invalid or revoked."),
-    "permission_denied": (403, "Not allowed (for a browser session: the CSRF token is missing or wrong)."),
-    "not_found": (404, "No such resource among yours (another user's id is not found either)."),
-    "photo_not_kept": (404, "The original photo was deleted after analysis (the owner does not keep photos)."),
-    "not_ready": (404, "The annotated photo exists once the analysis is done."),
-    "method_not_allowed": (405, "The HTTP method is not allowed here."),
-    "not_acceptable": (406, "No representation matches the Accept header."),
-    "image_too_large": (413, "The file is over the upload size limit, or the image has too many pixels."),
-    "request_too_large": (413, "The request body is over the server's limit."),
-    "unsupported_format": (415, "The image format is not accepted; use JPEG, PNG or WebP."),
-    "unsupported_media_type": (415, "The request's Content-Type is not accepted by this endpoint."),
-    "locked_out": (429, "Too many failed sign-ins for this username from this address; wait and retry."),
-    "throttled": (429, "Too many requests; retry after `Retry-After` seconds."),
-    "server_error": (500, "A fault on the server (a bug); it is logged. Retry later or report it."),
-    "busy": (503, "The analysis service (task queue) is unreachable for a moment; nothing was stored. Retry after "
-                  "`Retry-After` seconds."),
+    "validation_error": (400, gettext_lazy("A parameter or field is missing or invalid; `details` names each one.")),
+    "parse_error": (400, gettext_lazy("The request body could not be parsed.")),
+    "bad_request": (400, gettext_lazy("The request is malformed.")),
+    "invalid_image": (400, gettext_lazy(
+        "The file is not a readable JPEG, PNG or WebP image (corrupt, truncated or not an image).")),
+    "empty_file": (400, gettext_lazy("The uploaded file is empty.")),
+    "no_file": (400, gettext_lazy("No file was sent in the `image` (or `images`) field.")),
+    "too_many_files": (400, gettext_lazy("More files than one batch accepts.")),
+    "unknown_model": (400, gettext_lazy("No model of that name; GET /api/v1/models/ lists them.")),
+    "unknown_detector": (400, gettext_lazy("No face detector of that name; the upload page and the schema list them.")),
+    "invalid_cursor": (404, gettext_lazy(
+        "No page at this cursor: not one this API returned (a cursor is opaque, like an id).")),
+    "token_limit_reached": (400, gettext_lazy("The account has the most API tokens allowed; revoke some first.")),
+    "invalid_credentials": (401, gettext_lazy("Wrong username or password.")),
+    "not_authenticated": (401, gettext_lazy(
+        "No credentials were sent: use `Authorization: Token <key>` or a session.")),
+    "authentication_failed": (401, gettext_lazy("The token is invalid or revoked.")),
+    "permission_denied": (403, gettext_lazy(
+        "Not allowed (for a browser session: the CSRF token is missing or wrong).")),
+    "not_found": (404, gettext_lazy("No such resource among yours (another user's id is not found either).")),
+    "photo_not_kept": (404, gettext_lazy(
+        "The original photo was deleted after analysis (the owner does not keep photos).")),
+    "not_ready": (404, gettext_lazy("The annotated photo exists once the analysis is done.")),
+    "method_not_allowed": (405, gettext_lazy("The HTTP method is not allowed here.")),
+    "not_acceptable": (406, gettext_lazy("No representation matches the Accept header.")),
+    "image_too_large": (413, gettext_lazy("The file is over the upload size limit, or the image has too many pixels.")),
+    "request_too_large": (413, gettext_lazy("The request body is over the server's limit.")),
+    "unsupported_format": (415, gettext_lazy("The image format is not accepted; use JPEG, PNG or WebP.")),
+    "unsupported_media_type": (415, gettext_lazy("The request's Content-Type is not accepted by this endpoint.")),
+    "locked_out": (429, gettext_lazy("Too many failed sign-ins for this username from this address; wait and retry.")),
+    "throttled": (429, gettext_lazy("Too many requests; retry after `Retry-After` seconds.")),
+    "server_error": (500, gettext_lazy("A fault on the server (a bug); it is logged. Retry later or report it.")),
+    "busy": (503, gettext_lazy(
+        "The analysis service (task queue) is unreachable for a moment; nothing was stored. Retry after "
+        "`Retry-After` seconds.")),
 }
 
 
@@ -103,20 +112,20 @@ def classify(exc: Exception) -> tuple[int, str, str, dict, dict] | None:
         return exc.status, exc.code, exc.message, exc.details, exc.headers()
     if isinstance(exc, exceptions.Throttled):
         wait = int(exc.wait) if exc.wait is not None else None
-        message = "Too many requests." + (f" Retry in {wait} s." if wait is not None else "")
+        message = _("Too many requests.") + (" " + _("Retry in %(s)s s.") % {"s": wait} if wait is not None else "")
         headers = {"Retry-After": str(max(wait, 1))} if wait is not None else {}
         return 429, "throttled", message, ({"retry_after": max(wait, 1)} if wait is not None else {}), headers
     if isinstance(exc, exceptions.ValidationError):
         code, message, details = _validation(exc)
         return 400, code, message, details, {}
     if isinstance(exc, Http404 | exceptions.NotFound):
-        return 404, "not_found", "Not found.", {}, {}
+        return 404, "not_found", _("Not found."), {}, {}
     if isinstance(exc, exceptions.NotAuthenticated):
         return 401, "not_authenticated", _text(exc.detail), {}, {}
     if isinstance(exc, exceptions.AuthenticationFailed):
         return 401, "authentication_failed", _text(exc.detail), {}, {}
     if isinstance(exc, exceptions.PermissionDenied | DjangoPermissionDenied):
-        detail = getattr(exc, "detail", None) or "You do not have permission to do this."
+        detail = getattr(exc, "detail", None) or _("You do not have permission to do this.")
         return 403, "permission_denied", _text(detail), {}, {}
     if isinstance(exc, exceptions.MethodNotAllowed):
         return 405, "method_not_allowed", _text(exc.detail), {}, {}
@@ -127,11 +136,11 @@ def classify(exc: Exception) -> tuple[int, str, str, dict, dict] | None:
     if isinstance(exc, exceptions.ParseError):
         return 400, "parse_error", _text(exc.detail), {}, {}
     if isinstance(exc, RequestDataTooBig):
-        return 413, "request_too_large", "The request body is too large.", {}, {}
+        return 413, "request_too_large", _("The request body is too large."), {}, {}
     if isinstance(exc, TooManyFilesSent):
-        return 400, "too_many_files", "Too many files in one request.", {}, {}
+        return 400, "too_many_files", _("Too many files in one request."), {}, {}
     if isinstance(exc, SuspiciousOperation):
-        return 400, "bad_request", "The request is malformed.", {}, {}
+        return 400, "bad_request", _("The request is malformed."), {}, {}
     if isinstance(exc, exceptions.APIException):
         code = exc.get_codes() if isinstance(exc.get_codes(), str) else "error"
         return exc.status_code, code, _text(exc.detail), {}, {}
@@ -153,4 +162,4 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
 @csrf_exempt  # it changes nothing: DELETE or POST on an unknown path is a 404 too, not a CSRF page
 def api_not_found(request, unmatched: str = "") -> JsonResponse:
     """Unknown paths under /api/v1/ answer in the API's error shape too, whatever the method."""
-    return JsonResponse(error_body("not_found", f"No API endpoint at {request.path}."), status=404)
+    return JsonResponse(error_body("not_found", _("No API endpoint at %(path)s.") % {"path": request.path}), status=404)

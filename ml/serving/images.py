@@ -20,19 +20,17 @@ from typing import TypeVar
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from ml.messages import MessageError, gettext_noop
+
 DEFAULT_MAX_PIXELS = 40_000_000
 JPEG_MAGIC = b"\xff\xd8\xff"
-NOT_AN_IMAGE = "this is not an image file"
+NOT_AN_IMAGE = gettext_noop("this is not an image file")
 T = TypeVar("T")
 
 
-class ImageDecodeError(ValueError):
+class ImageDecodeError(MessageError):
     """Bytes that are not an image we can read. `code` is machine-readable; the message is a plain
     sentence fragment ("the file is empty") that callers may prefix with the file name."""
-
-    def __init__(self, code: str, message: str):
-        super().__init__(message)
-        self.code, self.message = code, message
 
 
 @dataclass(frozen=True)
@@ -43,19 +41,21 @@ class ImageInfo:
 
 
 def _too_many_pixels(width: int, height: int, max_pixels: int, code: str = "image_too_large") -> ImageDecodeError:
-    return ImageDecodeError(code, f"{width}x{height} pixels is over the limit of {max_pixels / 1e6:g} megapixels")
+    return ImageDecodeError(code, gettext_noop("%(width)sx%(height)s pixels is over the limit of %(limit)s megapixels"),
+                            width=width, height=height, limit=f"{max_pixels / 1e6:g}")
 
 
 def _open(data: bytes, max_pixels: int, formats: Collection[str] | None, use: Callable[[Image.Image], T]) -> T:
     """Open, check and fully decode `data`, then return `use(image)`; every failure is an ImageDecodeError."""
     if not data:
-        raise ImageDecodeError("empty_file", "the file is empty")
+        raise ImageDecodeError("empty_file", gettext_noop("the file is empty"))
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(io.BytesIO(data)) as image:
                 if formats is not None and image.format not in formats:
-                    raise ImageDecodeError("unsupported_format", f"{image.format or 'these'} images are not accepted")
+                    raise ImageDecodeError("unsupported_format", gettext_noop("%(format)s images are not accepted"),
+                                           format=image.format or "these")
                 width, height = image.size
                 if width * height > max_pixels:
                     raise _too_many_pixels(width, height, max_pixels)
@@ -64,11 +64,12 @@ def _open(data: bytes, max_pixels: int, formats: Collection[str] | None, use: Ca
     except ImageDecodeError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise ImageDecodeError("image_too_large", "the image has far too many pixels") from None
+        raise ImageDecodeError("image_too_large", gettext_noop("the image has far too many pixels")) from None
     except UnidentifiedImageError:
         raise ImageDecodeError("invalid_image", NOT_AN_IMAGE) from None
     except (OSError, SyntaxError, ValueError):
-        raise ImageDecodeError("invalid_image", "the image is corrupt or truncated and cannot be read") from None
+        raise ImageDecodeError("invalid_image",
+                               gettext_noop("the image is corrupt or truncated and cannot be read")) from None
 
 
 def inspect_image(data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS,
@@ -131,17 +132,18 @@ def decode_jpeg_frame(data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS) -> np.n
     import cv2
 
     if not data.startswith(JPEG_MAGIC):
-        raise ImageDecodeError("not_jpeg", "frames must be JPEG images")
+        raise ImageDecodeError("not_jpeg", gettext_noop("frames must be JPEG images"))
     try:
         with Image.open(io.BytesIO(data)) as header:  # reads the header only
             width, height = header.size
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
-        raise ImageDecodeError("invalid_frame", "the frame could not be decoded as a JPEG image") from None
+        raise ImageDecodeError("invalid_frame",
+                               gettext_noop("the frame could not be decoded as a JPEG image")) from None
     if width * height > max_pixels:
         raise _too_many_pixels(width, height, max_pixels, code="frame_too_large")
     frame = cv2.imdecode(np.frombuffer(data, dtype=np.uint8), cv2.IMREAD_COLOR)
     if frame is None:
-        raise ImageDecodeError("invalid_frame", "the frame could not be decoded as a JPEG image")
+        raise ImageDecodeError("invalid_frame", gettext_noop("the frame could not be decoded as a JPEG image"))
     return cv2.cvtColor(frame, cv2.COLOR_BGR2RGB)
 
 

@@ -24,6 +24,8 @@ from typing import IO
 
 import numpy as np
 
+from ml.messages import MessageError, gettext_noop
+
 # FFmpeg's names of the containers accepted: MP4/MOV (one demuxer) and WebM (Matroska's demuxer).
 CONTAINERS = {"mov,mp4,m4a,3gp,3g2,mj2": "mp4", "matroska,webm": "webm"}
 CODECS = {"h264": "H.264", "hevc": "H.265", "vp8": "VP8", "vp9": "VP9", "av1": "AV1", "mpeg4": "MPEG-4"}
@@ -36,13 +38,9 @@ TRUNCATED_FRACTION, TRUNCATED_MIN_S = 0.1, 1.0
 Source = str | IO[bytes]
 
 
-class VideoDecodeError(ValueError):
+class VideoDecodeError(MessageError):
     """A file that is not a video we can analyse. `code` is machine-readable; the message is a sentence
     fragment ("the file has no video track") that callers may prefix with the file name."""
-
-    def __init__(self, code: str, message: str):
-        super().__init__(message)
-        self.code, self.message = code, message
 
 
 @dataclass(frozen=True)
@@ -78,8 +76,9 @@ def open_container(source: Source):
     try:
         return av.open(source, mode="r", metadata_errors="ignore")
     except av.error.FFmpegError:
-        raise VideoDecodeError("invalid_video", f"this is not a video file we can read ({ACCEPTED}), "
-                                                "or it is corrupt or truncated") from None
+        raise VideoDecodeError("invalid_video", gettext_noop("this is not a video file we can read (%(accepted)s), "
+                                                             "or it is corrupt or truncated"),
+                               accepted=ACCEPTED) from None
 
 
 def video_stream(container):
@@ -89,8 +88,9 @@ def video_stream(container):
     streams = [s for s in container.streams.video if not s.disposition & av.stream.Disposition.attached_pic]
     if not streams:
         if container.streams.audio:
-            raise VideoDecodeError("no_video_track", "the file has sound but no video track (an audio-only file)")
-        raise VideoDecodeError("no_video_track", "the file has no video track")
+            raise VideoDecodeError("no_video_track",
+                                   gettext_noop("the file has sound but no video track (an audio-only file)"))
+        raise VideoDecodeError("no_video_track", gettext_noop("the file has no video track"))
     return streams[0]
 
 
@@ -134,15 +134,19 @@ def probe_video(source: Source, *, max_pixels: int = DEFAULT_MAX_PIXELS,
         stream = video_stream(container)
         container_name = CONTAINERS.get(container.format.name)
         if container_name is None:
-            raise VideoDecodeError("unsupported_format", f"{container.format.long_name or container.format.name} "
-                                                         f"files are not accepted; use {ACCEPTED}")
+            raise VideoDecodeError("unsupported_format",
+                                   gettext_noop("%(format)s files are not accepted; use %(accepted)s"),
+                                   format=container.format.long_name or container.format.name, accepted=ACCEPTED)
         codec = stream.codec_context.name
         if codec not in CODECS:
-            raise VideoDecodeError("unsupported_codec", f"videos encoded with {codec} are not accepted; use {ACCEPTED}")
+            raise VideoDecodeError("unsupported_codec",
+                                   gettext_noop("videos encoded with %(codec)s are not accepted; use %(accepted)s"),
+                                   codec=codec, accepted=ACCEPTED)
         width, height = stream.codec_context.width, stream.codec_context.height
         if width * height > max_pixels:
-            raise VideoDecodeError("video_too_large", f"{width}x{height} pixels per frame is over the limit of "
-                                                      f"{max_pixels / 1e6:g} megapixels")
+            raise VideoDecodeError("video_too_large", gettext_noop("%(width)sx%(height)s pixels per frame is over the "
+                                                                   "limit of %(limit)s megapixels"),
+                                   width=width, height=height, limit=f"{max_pixels / 1e6:g}")
         fps = float(stream.average_rate) if stream.average_rate else None
         duration = _header_duration(container, stream)
         if duration is not None and duration > max_duration_s:
@@ -152,7 +156,7 @@ def probe_video(source: Source, *, max_pixels: int = DEFAULT_MAX_PIXELS,
         except av.error.FFmpegError:
             first = None
         if first is None:
-            raise VideoDecodeError("no_frames", "the video has no frame that can be decoded")
+            raise VideoDecodeError("no_frames", gettext_noop("the video has no frame that can be decoded"))
         rotation = frame_rotation(first)
         if duration is None:
             container.seek(0)
@@ -167,7 +171,8 @@ def probe_video(source: Source, *, max_pixels: int = DEFAULT_MAX_PIXELS,
 
 
 def _too_long(duration: float, limit: float) -> VideoDecodeError:
-    return VideoDecodeError("video_too_long", f"the video lasts {_clock(duration)}, over the limit of {_clock(limit)}")
+    return VideoDecodeError("video_too_long", gettext_noop("the video lasts %(duration)s, over the limit of %(limit)s"),
+                            duration=_clock(duration), limit=_clock(limit))
 
 
 def _clock(seconds: float) -> str:
@@ -209,11 +214,12 @@ def iter_samples(source: Source, *, sample_fps: float, info: VideoInfo | None = 
                 while next_t <= t + tolerance:
                     next_t += step
         except av.error.FFmpegError:
-            raise VideoDecodeError("truncated_video",
-                                   f"the video is corrupt or truncated after {last_t:.1f} s") from None
+            raise VideoDecodeError("truncated_video", gettext_noop("the video is corrupt or truncated after %(t)s s"),
+                                   t=f"{last_t:.1f}") from None
     if count == 0:
-        raise VideoDecodeError("no_frames", "the video has no frame that can be decoded")
+        raise VideoDecodeError("no_frames", gettext_noop("the video has no frame that can be decoded"))
     expected = info.duration_s if info else None
     if expected and expected - last_t > max(TRUNCATED_MIN_S, TRUNCATED_FRACTION * expected):
-        raise VideoDecodeError("truncated_video", f"the frames stop at {last_t:.1f} s although the file says it "
-                                                  f"lasts {expected:.1f} s: it is truncated or damaged")
+        raise VideoDecodeError("truncated_video", gettext_noop("the frames stop at %(t)s s although the file says it "
+                                                               "lasts %(expected)s s: it is truncated or damaged"),
+                               t=f"{last_t:.1f}", expected=f"{expected:.1f}")

@@ -3,6 +3,7 @@
 // photo with a progress bar, each photo added to the top of the Recent list with a "View result"
 // link, and status polling until every analysis is done or failed. A single photo opens its
 // result page straight away (it updates itself). Without this script the form posts normally.
+// Texts go through Django's JavaScript catalog (gettext, ngettext, interpolate; see docs/i18n.md).
 (function () {
   "use strict";
   const form = document.getElementById("upload-form");
@@ -18,12 +19,16 @@
   const picked = []; // {file, error, li, url}
   const watching = new Map(); // analysis id -> list item
 
-  const megabytes = (n) => (n / 1024 / 1024).toFixed(1) + " MB";
+  const decimal = new Intl.NumberFormat(document.documentElement.lang, { minimumFractionDigits: 1, maximumFractionDigits: 1 });
+  const megabytes = (n) => interpolate(gettext("%s MB"), [decimal.format(n / 1024 / 1024)]);
 
   function refusal(file) {
-    if (!limits.types.includes(file.type)) return "This is not a " + limits.typeNames + " photo.";
-    if (file.size === 0) return "The file is empty.";
-    if (file.size > limits.maxBytes) return "The file (" + megabytes(file.size) + ") is over the " + limits.maxMb + " MB limit.";
+    if (!limits.types.includes(file.type)) return interpolate(gettext("This is not a %s photo."), [limits.typeNames]);
+    if (file.size === 0) return gettext("The file is empty.");
+    if (file.size > limits.maxBytes) {
+      return interpolate(gettext("The file (%(size)s) is over the %(limit)s MB limit."),
+        { size: megabytes(file.size), limit: limits.maxMb }, true);
+    }
     return null;
   }
 
@@ -56,13 +61,13 @@
       name.textContent = file.name;
       const detail = document.createElement("span");
       detail.className = "result-detail";
-      detail.textContent = entry.error || megabytes(file.size) + " · ready";
+      detail.textContent = entry.error || interpolate(gettext("%s · ready"), [megabytes(file.size)]);
       main.append(name, detail);
       const remove = document.createElement("button");
       remove.type = "button";
       remove.className = "button button-ghost button-small";
-      remove.textContent = "Remove";
-      remove.setAttribute("aria-label", "Remove " + file.name);
+      remove.textContent = gettext("Remove");
+      remove.setAttribute("aria-label", interpolate(gettext("Remove %s"), [file.name]));
       remove.addEventListener("click", () => unpick(entry));
       li.append(thumb, main, remove);
       entry.li = li;
@@ -122,7 +127,7 @@
   function refused(li, text) {
     li.classList.add("upload-error");
     li.querySelector("progress")?.remove();
-    show(li, { status: "failed", status_label: "Refused", summary: text });
+    show(li, { status: "failed", status_label: gettext("Refused"), summary: text });
   }
 
   function upload(entry, openResult) {
@@ -142,7 +147,7 @@
       let body = null;
       try { body = JSON.parse(xhr.responseText); } catch (err) { /* not JSON: an error page */ }
       const result = body && body.results && body.results[0];
-      if (!result) return refused(li, "The server could not take this photo (HTTP " + xhr.status + "); try again.");
+      if (!result) return refused(li, interpolate(gettext("The server could not take this photo (HTTP %s); try again."), [xhr.status]));
       if (!result.ok) return refused(li, result.error);
       li.querySelector("progress")?.remove();
       li.dataset.id = result.id;
@@ -151,7 +156,7 @@
       show(li, result);
       poll();
     });
-    xhr.addEventListener("error", () => refused(li, "The upload did not reach the server; check your connection and try again."));
+    xhr.addEventListener("error", () => refused(li, gettext("The upload did not reach the server; check your connection and try again.")));
     xhr.send(data);
   }
 
@@ -176,13 +181,14 @@
     e.preventDefault();
     const ready = picked.filter((entry) => !entry.error);
     if (!ready.length) {
-      say(picked.length ? "None of the chosen files can be analysed (see why above): choose " + limits.typeNames + " photos."
-        : "Choose at least one photo first: drop it on the box above or press “choose files”.");
+      say(picked.length ? interpolate(gettext("None of the chosen files can be analysed (see why above): choose %s photos."), [limits.typeNames])
+        : gettext("Choose at least one photo first: drop it on the box above or press “choose files”."));
       input.focus();
       return;
     }
     if (ready.length > limits.maxFiles) {
-      say("At most " + limits.maxFiles + " photos at a time; you chose " + ready.length + ". Remove some and press Analyse again.");
+      say(interpolate(gettext("At most %(max)s photos at a time; you chose %(chosen)s. Remove some and press Analyse again."),
+        { max: limits.maxFiles, chosen: ready.length }, true));
       return;
     }
     say("");

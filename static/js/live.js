@@ -3,6 +3,7 @@
 // One frame in flight at a time: the next is sent when a prediction (or error) comes back,
 // capped at the server's frame rate limit, so the rate adapts to what the server manages.
 // Stop: the video and figures are cleared at once, then the saved summary and its link show.
+// Texts go through Django's JavaScript catalog (gettext, ngettext, pgettext, interpolate; docs/i18n.md).
 (function () {
   "use strict";
   const root = document.getElementById("live");
@@ -25,9 +26,11 @@
   let socket = null, stream = null, inFlight = false, sentAt = new Map(), sent = 0, minGapMs = 50;
   let lastSend = 0, retryMs = 1000, watchdog = null, recent = [], summaryTimer = null;
 
-  const capitalised = (word) => word.charAt(0).toUpperCase() + word.slice(1);
+  const emotionName = window.emotionName; // site.js
   const percent = (p) => Math.round(p * 100) + "%";
-  const plural = (n, word) => n + " " + word + (n === 1 ? "" : "s");
+  const decimal = new Intl.NumberFormat(document.documentElement.lang, { minimumFractionDigits: 1, maximumFractionDigits: 1 });
+  const frames = (n) => interpolate(ngettext("%s frame", "%s frames", n), [n]);
+  const faces = (n) => interpolate(ngettext("%s face", "%s faces", n), [n]);
 
   function say(text, isError) {
     statusLine.textContent = text;
@@ -47,14 +50,14 @@
     summaryBox.hidden = true;
     summaryBox.replaceChildren();
     if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
-      return say("This browser cannot use a camera here (a secure https:// page or localhost is required).", true);
+      return say(gettext("This browser cannot use a camera here (a secure https:// page or localhost is required)."), true);
     }
     try {
       stream = await navigator.mediaDevices.getUserMedia({ video: { width: { ideal: 640 }, height: { ideal: 480 } }, audio: false });
     } catch (err) {
-      const reason = err && err.name === "NotAllowedError" ? "Camera access was denied. Allow it in your browser's site settings and try again."
-        : err && (err.name === "NotFoundError" || err.name === "OverconstrainedError") ? "No camera was found on this device."
-        : "The camera could not be started (" + (err && err.name) + ").";
+      const reason = err && err.name === "NotAllowedError" ? gettext("Camera access was denied. Allow it in your browser's site settings and try again.")
+        : err && (err.name === "NotFoundError" || err.name === "OverconstrainedError") ? gettext("No camera was found on this device.")
+        : interpolate(gettext("The camera could not be started (%s)."), [err && err.name]);
       return say(reason, true);
     }
     Object.assign(state, { running: true, predictions: 0, lastPrediction: null, summary: null });
@@ -71,14 +74,14 @@
     const scheme = location.protocol === "https:" ? "wss://" : "ws://";
     socket = new WebSocket(scheme + location.host + root.dataset.wsPath + "?model=" + encodeURIComponent(modelSelect.value));
     socket.binaryType = "arraybuffer";
-    say("Connecting…");
+    say(gettext("Connecting…"));
     socket.addEventListener("open", () => { retryMs = 1000; inFlight = false; sentAt.clear(); sent = 0; });
     socket.addEventListener("message", (event) => handle(JSON.parse(event.data)));
     socket.addEventListener("close", (event) => {
       socket = null;
       if (!state.running) return;
-      if (event.code === 4401) { say("Your session has ended: sign in again to use the camera.", true); return stop(false); }
-      say("Connection lost; reconnecting in " + Math.round(retryMs / 1000) + " s…", true);
+      if (event.code === 4401) { say(gettext("Your session has ended: sign in again to use the camera."), true); return stop(false); }
+      say(interpolate(gettext("Connection lost; reconnecting in %s s…"), [Math.round(retryMs / 1000)]), true);
       setTimeout(() => state.running && connect(), retryMs);
       retryMs = Math.min(retryMs * 2, 10000);
     });
@@ -87,7 +90,7 @@
   function handle(message) {
     if (message.type === "ready") {
       minGapMs = Math.max(1000 / message.limits.max_fps, 33);
-      say("Live with the " + message.model + " model.");
+      say(interpolate(gettext("Live with the %s model."), [message.model]));
       sendFrame();
     } else if (message.type === "prediction") {
       if (!state.running) return; // a last answer after Stop: the figures stay cleared
@@ -119,17 +122,17 @@
     state.summary = message;
     summaryBox.replaceChildren();
     if (!message.url) {
-      say("Stopped. Nothing was saved: no frame was analysed.");
+      say(gettext("Stopped. Nothing was saved: no frame was analysed."));
       return;
     }
-    say("Stopped. The session was saved.");
+    say(gettext("Stopped. The session was saved."));
     const text = document.createElement("p");
-    text.textContent = "Saved: " + plural(message.frames_analysed, "frame") + " analysed, " +
-      plural(message.faces_seen, "face") + " seen.";
+    text.textContent = interpolate(gettext("Saved: %(frames)s analysed, %(faces)s seen."),
+      { frames: frames(message.frames_analysed), faces: faces(message.faces_seen) }, true);
     const link = document.createElement("a");
     link.className = "button";
     link.href = message.url;
-    link.textContent = "See the session's timeline";
+    link.textContent = gettext("See the session's timeline");
     summaryBox.append(text, link);
     summaryBox.hidden = false;
     addRecent(message);
@@ -140,10 +143,10 @@
     item.className = "session-item";
     const link = document.createElement("a");
     link.href = message.url;
-    link.textContent = "Just now";
+    link.textContent = gettext("Just now");
     const detail = document.createElement("span");
     detail.className = "result-detail";
-    detail.textContent = plural(message.frames_analysed, "frame") + " · " + plural(message.faces_seen, "face");
+    detail.textContent = frames(message.frames_analysed) + " · " + faces(message.faces_seen);
     item.append(link, " ", detail);
     $("live-sessions").prepend(item);
     $("live-recent").hidden = false;
@@ -151,7 +154,7 @@
 
   function showMetrics(message) {
     const windowS = recent.length > 1 ? (recent[recent.length - 1].at - recent[0].at) / 1000 : 0;
-    $("live-rate").textContent = windowS > 0 ? ((recent.length - 1) / windowS).toFixed(1) : "–";
+    $("live-rate").textContent = windowS > 0 ? decimal.format((recent.length - 1) / windowS) : "–";
     const rtts = recent.map((r) => r.rtt).filter((v) => v !== null).sort((a, b) => a - b);
     $("live-latency").textContent = rtts.length ? Math.round(rtts[Math.floor(rtts.length / 2)]) + " ms" : "–";
     $("live-faces").textContent = String(message.faces.length);
@@ -200,7 +203,7 @@
       ctx.lineWidth = 3;
       ctx.strokeStyle = colour;
       ctx.strokeRect(x, y, w, h);
-      const label = (i + 1) + ". " + capitalised(face.emotion) + " " + percent(face.confidence);
+      const label = (i + 1) + ". " + emotionName(face.emotion) + " " + percent(face.confidence);
       const labelW = ctx.measureText(label).width + 10, labelH = LABEL_PX + 8;
       const top = y >= labelH ? y - labelH : y + h;
       const left = Math.min(Math.max(0, x), width - labelW);
@@ -217,7 +220,7 @@
       const card = document.createElement("article");
       card.className = "live-face";
       const heading = document.createElement("h3");
-      heading.textContent = "Face " + (i + 1) + ": " + capitalised(face.emotion) + " " + percent(face.confidence);
+      heading.textContent = interpolate(gettext("Face %s:"), [i + 1]) + " " + emotionName(face.emotion) + " " + percent(face.confidence);
       heading.style.color = COLOURS[face.emotion];
       const bars = document.createElement("dl");
       bars.className = "prob-bars";
@@ -226,7 +229,7 @@
         const row = document.createElement("div");
         row.className = "prob-row" + (emotion === face.emotion ? " prob-top" : "");
         const name = document.createElement("dt");
-        name.textContent = capitalised(emotion);
+        name.textContent = emotionName(emotion);
         const value = document.createElement("dd");
         const bar = document.createElement("span");
         bar.className = "prob-bar";
@@ -249,9 +252,9 @@
     state.running = false;
     if (socket && socket.readyState === WebSocket.OPEN && sendStop) {
       socket.send(JSON.stringify({ type: "stop" }));
-      say("Stopped. Saving the session…");
+      say(gettext("Stopped. Saving the session…"));
       summaryTimer = setTimeout(() => {
-        say("Stopped. The summary did not arrive; if frames were analysed the session is in your history.", true);
+        say(gettext("Stopped. The summary did not arrive; if frames were analysed the session is in your history."), true);
         if (socket) socket.close(1000);
       }, SUMMARY_WAIT_MS);
     } else if (socket) {

@@ -1,6 +1,16 @@
 // Site-wide behaviour: close the account menu on an outside click or Escape; ask before a form
 // that carries data-confirm (deletions) is sent, unless its data-confirm-needs selector matches
-// nothing (e.g. no row selected: the server then says what to do).
+// nothing (e.g. no row selected: the server then says what to do). Also the emotions' names in the
+// page's language for the page scripts (as analysis/models.py EMOTION_NAMES; catalog loaded first).
+window.emotionName = (() => {
+  const names = {
+    angry: pgettext("emotion", "Angry"), disgust: pgettext("emotion", "Disgust"), fear: pgettext("emotion", "Fear"),
+    happy: pgettext("emotion", "Happy"), sad: pgettext("emotion", "Sad"), surprise: pgettext("emotion", "Surprise"),
+    neutral: pgettext("emotion", "Neutral"),
+  };
+  return (code) => names[code] || code;
+})();
+
 (() => {
   const menus = () => document.querySelectorAll("details.account-menu[open]");
   document.addEventListener("click", (event) => {

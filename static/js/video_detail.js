@@ -25,8 +25,9 @@
         if (!v || finished(v.status)) return window.location.reload();
         statusEl.querySelector(".status").textContent = v.status_label;
         bar.value = v.progress;
-        text.textContent = Math.round(v.progress * 100) + "% · " + v.frames_analysed + " of about " + v.frames_expected + " frames";
-        if (v.cancelling) { cancelButton.disabled = true; cancelButton.textContent = "Cancelling…"; }
+        text.textContent = Math.round(v.progress * 100) + "% · " + interpolate(gettext("%(done)s of about %(expected)s frames"),
+          { done: v.frames_analysed, expected: v.frames_expected }, true);
+        if (v.cancelling) { cancelButton.disabled = true; cancelButton.textContent = gettext("Cancelling…"); }
       } catch (err) { /* try again */ }
       setTimeout(poll, 1000);
     };
@@ -34,7 +35,7 @@
     cancelForm.addEventListener("submit", async (e) => {
       e.preventDefault();
       cancelButton.disabled = true;
-      cancelButton.textContent = "Cancelling…";
+      cancelButton.textContent = gettext("Cancelling…");
       await fetch(cancelForm.action, { method: "POST", headers: { "X-CSRFToken": csrf, Accept: "application/json" } }).catch(() => {});
     });
     return;
@@ -78,7 +79,7 @@
       ctx.lineWidth = Math.max(2, font / 6);
       ctx.strokeStyle = colour;
       ctx.strokeRect(x, y, w, h);
-      const label = number + ". " + emotion.charAt(0).toUpperCase() + emotion.slice(1) + " " + Math.round(confidence * 100) + "%";
+      const label = number + ". " + window.emotionName(emotion) + " " + Math.round(confidence * 100) + "%";
       const tw = ctx.measureText(label).width + 8;
       ctx.fillStyle = colour;
       ctx.fillRect(x, Math.max(0, y - font - 6), tw, font + 6);
@@ -104,7 +105,7 @@
     fetch(stage.dataset.framesUrl, { headers: { Accept: "application/json" } })
       .then((r) => r.json())
       .then((payload) => { data = payload; state.samples = payload.samples.length; follow(); draw(); })
-      .catch(() => { state.error = "The per-frame results could not be loaded."; });
+      .catch(() => { state.error = gettext("The per-frame results could not be loaded."); });
   }
 
   // --- The annotated MP4 -----------------------------------------------------------------------------
@@ -130,7 +131,7 @@
       e.preventDefault();
       const response = await fetch(form.action, { method: "POST", headers: { "X-CSRFToken": csrf, Accept: "application/json" } });
       const body = await response.json().catch(() => ({}));
-      if (!response.ok) { box.textContent = body.error || "The annotated video could not be requested."; return; }
+      if (!response.ok) { box.textContent = body.error || gettext("The annotated video could not be requested."); return; }
       if (!showAnnotated(body)) setTimeout(pollAnnotated, 1500);
     });
   } else if (box.dataset.status === "pending" || box.dataset.status === "running") {

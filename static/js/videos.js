@@ -29,7 +29,8 @@
     status.textContent = v.status_label;
     const detail = li.querySelector(".upload-detail");
     if (v.status === "done") {
-      detail.textContent = v.tracks + (v.tracks === 1 ? " face" : " faces") + (v.top_emotion ? " · mostly " + v.top_emotion : "");
+      detail.textContent = interpolate(ngettext("%s face", "%s faces", v.tracks), [v.tracks])
+        + (v.top_emotion ? " · " + interpolate(gettext("mostly %s"), [window.emotionName(v.top_emotion).toLowerCase()]) : "");
     } else if (finished(v.status)) {
       detail.textContent = v.error;
     } else {
@@ -37,7 +38,8 @@
       if (!bar) { detail.innerHTML = '<progress max="1"></progress> <span class="progress-text"></span>'; bar = detail.querySelector("progress"); }
       bar.value = v.progress;
       detail.querySelector(".progress-text").textContent = Math.round(v.progress * 100) + "% · " +
-        v.frames_analysed + "/" + v.frames_expected + " frames" + (v.cancelling ? " · cancelling" : "");
+        interpolate(gettext("%(done)s/%(expected)s frames"), { done: v.frames_analysed, expected: v.frames_expected }, true)
+        + (v.cancelling ? " · " + gettext("cancelling") : "");
     }
     const name = li.querySelector(".upload-name");
     if (v.url && name.tagName !== "A") {
@@ -52,7 +54,7 @@
 
   function refuse(li, message) {
     li.classList.add("upload-error");
-    show(li, { status: "failed", status_label: "Refused", error: message });
+    show(li, { status: "failed", status_label: gettext("Refused"), error: message });
   }
 
   function upload(file) {
@@ -67,21 +69,21 @@
     xhr.upload.addEventListener("progress", (e) => {
       if (e.lengthComputable) {
         li.querySelector("progress").value = e.loaded / e.total;
-        li.querySelector(".progress-text").textContent = "uploading " + Math.round((100 * e.loaded) / e.total) + "%";
+        li.querySelector(".progress-text").textContent = interpolate(gettext("uploading %s"), [Math.round((100 * e.loaded) / e.total) + "%"]);
       }
     });
     xhr.addEventListener("load", () => {
       let body;
       try { body = JSON.parse(xhr.responseText); } catch (err) { body = null; }
       const result = body && body.results && body.results[0];
-      if (!result) return refuse(li, "The server could not take this file (" + xhr.status + ").");
+      if (!result) return refuse(li, interpolate(gettext("The server could not take this file (%s)."), [xhr.status]));
       if (!result.ok) return refuse(li, result.error);
       li.dataset.id = result.id;
       watching.set(result.id, li);
       show(li, result);
       poll();
     });
-    xhr.addEventListener("error", () => refuse(li, "The upload did not reach the server."));
+    xhr.addEventListener("error", () => refuse(li, gettext("The upload did not reach the server.")));
     xhr.send(data);
   }
 

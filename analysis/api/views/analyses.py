@@ -8,6 +8,7 @@ does not exist. Errors use the shape of `fer_site.api.errors`.
 from __future__ import annotations
 
 from django.http import Http404, HttpResponse
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, negotiation, pagination, parsers, renderers, status
 from rest_framework.response import Response
@@ -35,8 +36,8 @@ class AnalysisCursorPagination(pagination.CursorPagination):
         except Exception as exc:  # a 404 as DRF's, with our code: a cursor is opaque, so like an unknown id
             if isinstance(exc, APIError):
                 raise
-            raise APIError("invalid_cursor", "No page at this cursor; use the `next`/`previous` links as given.",
-                           details={"fields": {"cursor": ["Invalid cursor."]}}) from None
+            raise APIError("invalid_cursor", _("No page at this cursor; use the `next`/`previous` links as given."),
+                           details={"fields": {"cursor": [_("Invalid cursor.")]}}) from None
 
     def get_page_size(self, request) -> int:
         """The schema's 1..max_page_size, strictly (DRF falls back to the default size for anything else)."""
@@ -45,8 +46,8 @@ class AnalysisCursorPagination(pagination.CursorPagination):
             return self.page_size
         size = int(raw) if raw.isascii() and raw.isdigit() else 0
         if not 1 <= size <= self.max_page_size:
-            message = f"A whole number from 1 to {self.max_page_size}."
-            raise APIError("validation_error", f"page_size: {message}", details={"fields": {"page_size": [message]}})
+            message = _("A whole number from 1 to %(max)s.") % {"max": self.max_page_size}
+            raise APIError("validation_error", "page_size: " + message, details={"fields": {"page_size": [message]}})
         return size
 
     def get_schema_operation_parameters(self, view) -> list[dict]:
@@ -149,8 +150,8 @@ class AnalysisListCreateView(generics.GenericAPIView):
     )
     def post(self, request):
         if "image" not in request.FILES:
-            raise APIError("no_file", "Send the photo as the multipart field `image`.",
-                           details={"fields": {"image": ["No file was submitted."]}})
+            raise APIError("no_file", _("Send the photo as the multipart field `image`."),
+                           details={"fields": {"image": [_("No file was submitted.")]}})
         params = s.AnalysisCreateSerializer(data=_options(request))
         params.is_valid(raise_exception=True)
         p = params.validated_data
@@ -187,8 +188,8 @@ class AnalysisBatchView(generics.GenericAPIView):
     def post(self, request):
         files = request.FILES.getlist("images")
         if not files:
-            raise APIError("no_file", "Send the photos in the multipart field `images`.",
-                           details={"fields": {"images": ["No file was submitted."]}})
+            raise APIError("no_file", _("Send the photos in the multipart field `images`."),
+                           details={"fields": {"images": [_("No file was submitted.")]}})
         check_file_count(len(files))  # too_many_files, before the serializer's generic maxItems error
         params = s.AnalysisBatchSerializer(data={**_options(request), "images": files})
         params.is_valid(raise_exception=True)
@@ -244,7 +245,7 @@ class _FormatNegotiation(negotiation.DefaultContentNegotiation):
 
     def select_renderer(self, request, renderers, format_suffix=None):
         if request.query_params.get(self.settings.URL_FORMAT_OVERRIDE) == "":
-            raise Http404("No such format: use format=image or format=json, or an Accept header.")
+            raise Http404(_("No such format: use format=image or format=json, or an Accept header."))
         return super().select_renderer(request, renderers, format_suffix)
 
 

@@ -7,6 +7,7 @@ not exist. Errors use the shape of `fer_site.api.errors`.
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, parsers, status
 from rest_framework.response import Response
@@ -69,8 +70,8 @@ class VideoListCreateView(generics.GenericAPIView):
     )
     def post(self, request):
         if "video" not in request.FILES:
-            raise APIError("no_file", "Send the video as the multipart field `video`.",
-                           details={"fields": {"video": ["No file was submitted."]}})
+            raise APIError("no_file", _("Send the video as the multipart field `video`."),
+                           details={"fields": {"video": [_("No file was submitted.")]}})
         params = s.VideoCreateSerializer(data={**request.data.dict(), "video": request.FILES["video"]})
         params.is_valid(raise_exception=True)
         p = params.validated_data

@@ -12,12 +12,13 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 from django.views.generic import TemplateView
 
 from analysis.core import selectors, services, video_selectors
 from analysis.web.forms import HistoryFilterForm, local_day_bounds
-from analysis.web.templatetags import plural
 
 PAGE_SIZE = 20
 LIVE_SESSIONS_SHOWN = 10
@@ -66,8 +67,8 @@ def back_to_history(request: HttpRequest) -> HttpResponse:
 def delete_many(request: HttpRequest) -> HttpResponse:
     ids = selectors.parse_uuids(request.POST.getlist("ids"), limit=MAX_DELETE_IDS)
     if not ids:
-        messages.warning(request, "Select at least one analysis to delete.")
+        messages.warning(request, _("Select at least one analysis to delete."))
         return back_to_history(request)
     deleted = services.analysis_delete(owner=request.user, ids=ids)
-    messages.success(request, f"Deleted {plural(deleted, 'analysis', 'analyses')}.")
+    messages.success(request, ngettext("Deleted %(n)d analysis.", "Deleted %(n)d analyses.", deleted) % {"n": deleted})
     return back_to_history(request)

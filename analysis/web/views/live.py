@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.generic import TemplateView
 
@@ -39,5 +40,5 @@ class LiveSessionView(TemplateView):
 def delete_session(request: HttpRequest, session_id) -> HttpResponse:
     session = selectors.live_session_get(owner=request.user, session_id=session_id)
     services.live_session_delete(owner=request.user, session_id=session.id)
-    messages.success(request, "Deleted the live session.")
+    messages.success(request, _("Deleted the live session."))
     return redirect("analysis:live")

@@ -8,12 +8,14 @@ from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from django.views.generic import TemplateView
 
 from analysis.core import dispatch, downloads, selectors, services
 from analysis.core.choices import default_detector, default_model, detector_names, model_catalogue
 from analysis.core.compare import face_comparisons
+from analysis.core.messages import stored_reason
 from analysis.core.photo_checks import ALLOWED_FORMATS, FORMAT_NAMES
 from analysis.core.uploads import MAX_FILES_PER_REQUEST, UploadOutcome, analyse_again, upload_photos
 from analysis.models import Analysis
@@ -30,8 +32,8 @@ def status_payload(analysis: Analysis) -> dict:
         "id": str(analysis.id),
         "name": analysis.original_name,
         "status": analysis.status,
-        "status_label": analysis.get_status_display(),
-        "error": analysis.error,
+        "status_label": str(analysis.get_status_display()),
+        "error": stored_reason(analysis.error),
         "faces": analysis.face_count,
         "top_emotion": analysis.top_emotion,
         "summary": result_summary(analysis),
@@ -94,7 +96,7 @@ class AnalyzeView(TemplateView):
         accepted = [r for r in results if r["ok"]]
         for r in results:
             if r["ok"]:
-                messages.success(request, f"{r['name']}: queued for analysis.")
+                messages.success(request, _("%(name)s: queued for analysis.") % {"name": r["name"]})
             else:
                 messages.error(request, f"{r['name']}: {r['error']}" if r["name"] else r["error"])
         if len(results) == 1 and accepted:  # one photo: straight to its result, which updates itself
@@ -137,8 +139,8 @@ def again(request: HttpRequest, analysis_id) -> HttpResponse:
     except ServiceError as exc:
         messages.error(request, exc.message)
         return redirect("analysis:detail", analysis_id=source.id)
-    messages.success(request, f"Analysing {source.original_name} again with the {analysis.model_name} model "
-                              f"and the {analysis.detector} detector.")
+    messages.success(request, _("Analysing %(name)s again with the %(model)s model and the %(detector)s detector.")
+                     % {"name": source.original_name, "model": analysis.model_name, "detector": analysis.detector})
     return redirect("analysis:detail", analysis_id=analysis.id)
 
 
@@ -171,5 +173,5 @@ def annotated(request: HttpRequest, analysis_id) -> HttpResponse:
 def delete(request: HttpRequest, analysis_id) -> HttpResponse:
     analysis = selectors.analysis_get(owner=request.user, analysis_id=analysis_id)
     services.analysis_delete(owner=request.user, ids=[analysis.id])
-    messages.success(request, f"Deleted the analysis of {analysis.original_name}.")
+    messages.success(request, _("Deleted the analysis of %(name)s.") % {"name": analysis.original_name})
     return back_to_history(request)

@@ -5,11 +5,12 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.generic import TemplateView
 
 from analysis.core import selectors, services
 from analysis.web.forms import DeleteAllForm, KeepPhotosForm
-from analysis.web.templatetags import plural
 
 
 class PrivacyView(TemplateView):
@@ -27,10 +28,10 @@ class PrivacyView(TemplateView):
         keep = form.cleaned_data["keep_photos"]
         services.user_keep_photos_set(user=request.user, keep=keep)
         if keep:
-            messages.success(request, "Your photos will be kept.")
+            messages.success(request, _("Your photos will be kept."))
         else:
-            messages.success(request, "New photos will be deleted as soon as they are analysed. "
-                                      "Photos already stored stay until you delete them.")
+            messages.success(request, _("New photos will be deleted as soon as they are analysed. "
+                                        "Photos already stored stay until you delete them."))
         return redirect("analysis:privacy")
 
 
@@ -47,11 +48,16 @@ class DeleteAllView(TemplateView):
         if not form.is_valid():
             return self.render_to_response(self.get_context_data(form=form))
         deleted = services.user_data_delete(user=request.user)
-        parts = [plural(deleted["analyses"], "analysis", "analyses"), plural(deleted["faces"], "face"),
-                 plural(deleted["photos"], "stored photo") + " with " + ("its thumbnail" if deleted["photos"] == 1
-                                                                       else "their thumbnails"),
-                 plural(deleted["live_sessions"], "live session")]
+        parts = [
+            ngettext("%(n)d analysis", "%(n)d analyses", deleted["analyses"]) % {"n": deleted["analyses"]},
+            ngettext("%(n)d face", "%(n)d faces", deleted["faces"]) % {"n": deleted["faces"]},
+            ngettext("%(n)d stored photo with its thumbnail", "%(n)d stored photos with their thumbnails",
+                     deleted["photos"]) % {"n": deleted["photos"]},
+            ngettext("%(n)d live session", "%(n)d live sessions", deleted["live_sessions"])
+            % {"n": deleted["live_sessions"]},
+        ]
         if deleted["videos"]:
-            parts.append(plural(deleted["videos"], "video"))
-        messages.success(request, f"Deleted all your data: {', '.join(parts[:-1])} and {parts[-1]}.")
+            parts.append(ngettext("%(n)d video", "%(n)d videos", deleted["videos"]) % {"n": deleted["videos"]})
+        messages.success(request, _("Deleted all your data: %(items)s and %(last)s.")
+                         % {"items": ", ".join(parts[:-1]), "last": parts[-1]})
         return redirect("analysis:analyze")

@@ -6,12 +6,16 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.utils import formats
 from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext, pgettext
 from django.views.decorators.http import require_GET
 from django.views.generic import TemplateView
 
 from analysis.core import exports, statistics
 from analysis.core.palette import colour
+from analysis.models import emotion_name
 from analysis.web import charts
 from analysis.web.forms import RangeFilterForm
 from ml.emotions import EMOTIONS
@@ -46,18 +50,19 @@ class StatisticsView(TemplateView):
         if stats.videos["frames"]:
             context["video_chart"] = charts.bar_chart(
                 chart_id="chart-videos",
-                title="Videos: sampled faces per emotion",
-                description="Faces in the analysed frames of your videos per top expression, "
-                f"{date_range.describe()}.",
-                bars=[charts.Bar(e.capitalize(), stats.videos["per_emotion"][e], colour(e)) for e in EMOTIONS],
+                title=_("Videos: sampled faces per emotion"),
+                description=_("Faces in the analysed frames of your videos per top expression, %(range)s.")
+                % {"range": date_range.describe()},
+                bars=[charts.Bar(emotion_name(e), stats.videos["per_emotion"][e], colour(e)) for e in EMOTIONS],
             )
         if live["detections"]:
             context["live_chart"] = charts.bar_chart(
                 chart_id="chart-live",
-                title="Faces per emotion in live sessions",
-                description="Face detections in live webcam sessions per smoothed top expression, "
-                f"{date_range.describe()}. " + ", ".join(f"{e}: {live['per_emotion'][e]}" for e in EMOTIONS) + ".",
-                bars=[charts.Bar(e.capitalize(), live["per_emotion"][e], colour(e)) for e in EMOTIONS],
+                title=_("Faces per emotion in live sessions"),
+                description=_("Face detections in live webcam sessions per smoothed top expression, %(range)s.")
+                % {"range": date_range.describe()} + " "
+                + ", ".join(f"{emotion_name(e).lower()}: {live['per_emotion'][e]}" for e in EMOTIONS) + ".",
+                bars=[charts.Bar(emotion_name(e), live["per_emotion"][e], colour(e)) for e in EMOTIONS],
             )
         if head["faces"]:
             context["charts"] = self._charts(per_emotion, per_model, over_time, date_range.describe())
@@ -67,43 +72,48 @@ class StatisticsView(TemplateView):
     def _charts(per_emotion, per_model, over_time, period: str) -> dict:
         # Weeks are named by their Monday; the year shows only when the range spans more than one.
         years = {p.year for p in over_time.periods}
-        period_labels = [f"{p.day} {p:%b %y}" if len(years) > 1 else f"{p.day} {p:%b}" for p in over_time.periods]
+        # Translatable date formats: '3 Dec 26' / '3 Dec' in English, '03/12/26' / '03/12' in Vietnamese.
+        label_format = pgettext("chart date with year", "j M y") if len(years) > 1 else pgettext("chart date", "j M")
+        period_labels = [formats.date_format(p, label_format) for p in over_time.periods]
+        week = over_time.group == "week"
         return {
             "per_emotion": charts.bar_chart(
                 chart_id="chart-emotions",
-                title="Faces per emotion",
-                description=f"Number of faces classified as each emotion, {period}. "
-                + ", ".join(f"{r['emotion']}: {r['faces']}" for r in per_emotion) + ".",
-                bars=[charts.Bar(r["emotion"].capitalize(), r["faces"], colour(r["emotion"])) for r in per_emotion],
+                title=_("Faces per emotion"),
+                description=_("Number of faces classified as each emotion, %(range)s.") % {"range": period} + " "
+                + ", ".join(f"{emotion_name(r['emotion']).lower()}: {r['faces']}" for r in per_emotion) + ".",
+                bars=[charts.Bar(emotion_name(r["emotion"]), r["faces"], colour(r["emotion"])) for r in per_emotion],
             ),
             "over_time": charts.stacked_column_chart(
                 chart_id="chart-over-time",
-                title=f"Emotions per {over_time.group}",
-                description=f"Faces per emotion for each {over_time.group}"
-                + (" (labelled by its Monday)" if over_time.group == "week" else "")
-                + f", {period}, stacked by emotion. The data table lists the same numbers.",
+                title=_("Emotions per week") if week else _("Emotions per day"),
+                description=(_("Faces per emotion for each week (labelled by its Monday), %(range)s, stacked by "
+                               "emotion. The data table lists the same numbers.") if week
+                             else _("Faces per emotion for each day, %(range)s, stacked by emotion. The data table "
+                                    "lists the same numbers.")) % {"range": period},
                 labels=period_labels,
-                series=[(e.capitalize(), colour(e), over_time.series[e]) for e in EMOTIONS],
+                series=[(emotion_name(e), colour(e), over_time.series[e]) for e in EMOTIONS],
             ),
             "per_model": charts.paired_bar_chart(
                 chart_id="chart-models",
-                title="Models compared",
-                description=f"Faces analysed and mean confidence per model, {period}. "
+                title=_("Models compared"),
+                description=_("Faces analysed and mean confidence per model, %(range)s.") % {"range": period} + " "
                 + "; ".join(_model_summary(r) for r in per_model) + ".",
                 rows=[(r["model"], r["faces"], r["mean_confidence"]) for r in per_model],
-                left_title="Faces analysed",
-                right_title="Mean confidence",
+                left_title=_("Faces analysed"),
+                right_title=_("Mean confidence"),
             ),
             "confidence": charts.bar_chart(
                 chart_id="chart-confidence",
-                title="Mean confidence per emotion",
-                description=f"Average confidence of the predicted emotion, per emotion, {period}. "
+                title=_("Mean confidence per emotion"),
+                description=_("Average confidence of the predicted emotion, per emotion, %(range)s.")
+                % {"range": period} + " "
                 + ", ".join(
-                    f"{r['emotion']}: {r['mean_confidence'] * 100:.1f}%"
+                    f"{emotion_name(r['emotion']).lower()}: {formats.number_format(r['mean_confidence'] * 100, 1)}%"
                     for r in per_emotion if r["mean_confidence"] is not None
                 ) + ".",
                 bars=[
-                    charts.Bar(r["emotion"].capitalize(), r["mean_confidence"], colour(r["emotion"]))
+                    charts.Bar(emotion_name(r["emotion"]), r["mean_confidence"], colour(r["emotion"]))
                     for r in per_emotion
                 ],
                 fmt=charts.percent,
@@ -113,9 +123,10 @@ class StatisticsView(TemplateView):
 
 
 def _model_summary(row: dict) -> str:
-    text = f"{row['model']}: {row['faces']} faces"
+    text = ngettext("%(model)s: %(n)d face", "%(model)s: %(n)d faces", row["faces"]) % {
+        "model": row["model"], "n": row["faces"]}
     if row["mean_confidence"] is not None:
-        text += f", mean confidence {row['mean_confidence'] * 100:.1f}%"
+        text += ", " + _("mean confidence %(p)s%%") % {"p": formats.number_format(row["mean_confidence"] * 100, 1)}
     return text
 
 

@@ -10,12 +10,14 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, Stream
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from django.views.generic import TemplateView
 
 from analysis.core import dispatch, video_downloads, video_exports, video_selectors, video_services
 from analysis.core.choices import default_detector, default_model, detector_names, model_catalogue
 from analysis.core.downloads import FileUnavailable
+from analysis.core.messages import stored_reason
 from analysis.core.video_results import frames_payload, timeline_points, track_summary
 from analysis.core.video_uploads import VideoUploadOutcome, upload_videos
 from analysis.models import Video
@@ -30,8 +32,8 @@ def status_payload(video: Video) -> dict:
         "id": str(video.id),
         "name": video.original_name,
         "status": video.status,
-        "status_label": video.get_status_display(),
-        "error": video.error,
+        "status_label": str(video.get_status_display()),
+        "error": stored_reason(video.error),
         "progress": round(video.progress, 3),
         "frames_analysed": video.frames_analysed,
         "frames_expected": video.frames_expected,
@@ -39,7 +41,7 @@ def status_payload(video: Video) -> dict:
         "top_emotion": video.top_emotion,
         "cancelling": video.cancel_requested and not video.is_finished,
         "annotated_status": video.annotated_status,
-        "annotated_error": video.annotated_error,
+        "annotated_error": stored_reason(video.annotated_error),
         "url": reverse("analysis:video_detail", args=[video.id]),
     }
 
@@ -82,7 +84,7 @@ class VideosView(TemplateView):
             return JsonResponse({"results": results}, status=status_code)
         for r in results:
             if r["ok"]:
-                messages.success(request, f"{r['name']}: queued for analysis.")
+                messages.success(request, _("%(name)s: queued for analysis.") % {"name": r["name"]})
             else:
                 messages.error(request, r["error"])
         return redirect("analysis:videos")
@@ -107,7 +109,8 @@ class VideoDetailView(TemplateView):
             "tracks": [
                 {"track": t, "summary": track_summary(t),
                  "chart": timeline_svg(timeline_points(t), chart_id=f"chart-face-{t.number}",
-                                       title=f"Face {t.number}: each expression's probability over the video")}
+                                       title=_("Face %(n)s: each expression's probability over the video")
+                                       % {"n": t.number})}
                 for t in tracks
             ],
             "status_json": status_payload(video),
@@ -153,7 +156,7 @@ def cancel(request: HttpRequest, video_id) -> HttpResponse:
 def delete(request: HttpRequest, video_id) -> HttpResponse:
     video = _owned(request, video_id)
     video_services.video_delete(owner=request.user, ids=[video.id])
-    messages.success(request, f"Deleted the video {video.original_name} and its results.")
+    messages.success(request, _("Deleted the video %(name)s and its results.") % {"name": video.original_name})
     return redirect("analysis:videos")
 
 
@@ -171,7 +174,7 @@ def annotate(request: HttpRequest, video_id) -> HttpResponse:
     video.refresh_from_db()
     if request.headers.get("Accept", "").startswith("application/json"):
         return JsonResponse(status_payload(video))
-    messages.info(request, "The annotated video is being made; this page shows its link when it is ready.")
+    messages.info(request, _("The annotated video is being made; this page shows its link when it is ready."))
     return redirect("analysis:video_detail", video_id=video.id)
 
 
