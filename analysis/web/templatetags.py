@@ -11,9 +11,10 @@ from django import template
 from django.utils import formats, timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, pgettext_lazy
 
 from analysis.core import messages, palette
+from analysis.core.choices import is_uncertain
 from analysis.models import emotion_name as _emotion_name
 
 register = template.Library()
@@ -103,6 +104,31 @@ def emotion_name(emotion: str) -> str:
 def percent(value: float) -> str:
     """0.456 -> '46%' (digits in the current language's format)."""
     return f"{formats.number_format(round(float(value) * 100), 0)}%"
+
+
+@register.filter
+def uncertain(face) -> bool:
+    """The face's confidence is under its model's calibrated threshold: its label is shown as a guess."""
+    return is_uncertain(face.analysis.model_name, face.confidence)
+
+
+# Model titles in words; VGG16 and ResNet50 are the architectures' own names in every language.
+MODEL_TITLES = {"fast": pgettext_lazy("model name", "Fast"), "ensemble": pgettext_lazy("model name", "Ensemble"),
+                "vgg16": "VGG16", "resnet50": "ResNet50"}
+
+
+def model_title(name: str) -> str:
+    return " + ".join(str(MODEL_TITLES.get(part, part)) for part in name.split("+"))
+
+
+@register.filter
+def model_label(model: dict) -> str:
+    """A model as the pickers name it: its title and PublicTest accuracy in words, poor models said so."""
+    title = model_title(model["name"])
+    if model.get("accuracy") is None:
+        return _("%(model)s: not yet measured on FER2013 test faces") % {"model": title}
+    text = _("%(model)s: %(accuracy)s on FER2013 test faces") % {"model": title, "accuracy": percent(model["accuracy"])}
+    return text + (" " + _("(much less accurate than the others)") if model.get("quality") == "poor" else "")
 
 
 @register.filter

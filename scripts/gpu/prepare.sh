@@ -4,10 +4,10 @@
 # .git/info/exclude, so the device tool can carry them (carry: [".whl", ".data"]).
 set -euo pipefail
 cd "$(git rev-parse --show-toplevel)"
-grep -qx '/.whl/' .git/info/exclude || echo '/.whl/' >> .git/info/exclude
-grep -qx '/.data/' .git/info/exclude || echo '/.data/' >> .git/info/exclude
+grep -qsx '/.whl/' .git/info/exclude || echo '/.whl/' >> .git/info/exclude
+grep -qsx '/.data/' .git/info/exclude || echo '/.data/' >> .git/info/exclude
 # Where the committed big weights wait during a device call (the tree that travels is capped at 64 MiB).
-grep -qx '/.aside/' .git/info/exclude || echo '/.aside/' >> .git/info/exclude
+grep -qsx '/.aside/' .git/info/exclude || echo '/.aside/' >> .git/info/exclude
 mkdir -p .whl .data
 python3 -m pip download -q --no-deps --only-binary=:all: --python-version 3.12 --implementation cp \
   --platform manylinux_2_28_x86_64 --platform manylinux_2_27_x86_64 --platform manylinux_2_17_x86_64 \

@@ -28,6 +28,8 @@
 
   const emotionName = window.emotionName; // site.js
   const percent = (p) => Math.round(p * 100) + "%";
+  // The model's calibrated threshold says this label is right less than half the time (analysis.core.choices).
+  const unsure = (face) => (face.uncertain ? " · " + gettext("uncertain") : "");
   const decimal = new Intl.NumberFormat(document.documentElement.lang, { minimumFractionDigits: 1, maximumFractionDigits: 1 });
   const frames = (n) => interpolate(ngettext("%s frame", "%s frames", n), [n]);
   const faces = (n) => interpolate(ngettext("%s face", "%s faces", n), [n]);
@@ -203,7 +205,7 @@
       ctx.lineWidth = 3;
       ctx.strokeStyle = colour;
       ctx.strokeRect(x, y, w, h);
-      const label = (i + 1) + ". " + emotionName(face.emotion) + " " + percent(face.confidence);
+      const label = (i + 1) + ". " + emotionName(face.emotion) + " " + percent(face.confidence) + unsure(face);
       const labelW = ctx.measureText(label).width + 10, labelH = LABEL_PX + 8;
       const top = y >= labelH ? y - labelH : y + h;
       const left = Math.min(Math.max(0, x), width - labelW);
@@ -220,7 +222,8 @@
       const card = document.createElement("article");
       card.className = "live-face";
       const heading = document.createElement("h3");
-      heading.textContent = interpolate(gettext("Face %s:"), [i + 1]) + " " + emotionName(face.emotion) + " " + percent(face.confidence);
+      heading.textContent = interpolate(gettext("Face %s:"), [i + 1]) + " " + emotionName(face.emotion) + " " +
+        percent(face.confidence) + unsure(face);
       heading.style.color = COLOURS[face.emotion];
       const bars = document.createElement("dl");
       bars.className = "prob-bars";

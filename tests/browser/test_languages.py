@@ -48,7 +48,8 @@ def site(live_server, make_user):
     make_analysis(user, name="empty-room.jpg", created_at=days_ago(2))
     client = Client()
     client.force_login(user)
-    data = _data_words("garden jpg empty room margaret", " ".join(model_names()), " ".join(detector_names()))
+    data = _data_words("garden jpg empty room margaret", " ".join(model_names()), " ".join(detector_names()),
+                       "VGG16 ResNet50")  # architectures' names, the same in every language
     return {"url": live_server.url, "user": user, "result": result, "data": data,
             "cookie": client.cookies[settings.SESSION_COOKIE_NAME].value}
 
