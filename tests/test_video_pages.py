@@ -11,6 +11,7 @@ import pytest
 from django.test import TestCase
 from django.urls import reverse
 
+from analysis.core.choices import uncertain_below
 from analysis.models import Video
 from tests.videos import make_video, video_upload
 
@@ -58,6 +59,8 @@ def test_result_page_has_player_overlay_data_timelines_and_summary(signed_in, us
     assert [s["t"] for s in frames["samples"]] == [0.0, 0.2, 0.4]
     number, x, y, w, h, emotion, confidence = frames["samples"][2]["faces"][0]
     assert (number, x, w, frames["emotions"][emotion], confidence) == (1, 80, 100, "sad", 0.7)
+    # The script marks faces under the video's model's calibrated threshold as uncertain.
+    assert frames["uncertain_below"] == uncertain_below(video.model_name)
 
 
 def test_the_video_is_served_in_byte_ranges(signed_in, user):

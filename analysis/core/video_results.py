@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
+from analysis.core.choices import uncertain_below
 from analysis.core.palette import rgb
 from analysis.models import Video, VideoTrack
 from ml.emotions import EMOTIONS
@@ -55,6 +56,8 @@ def frames_payload(video: Video, tracks: Iterable[VideoTrack]) -> dict:
         "height": video.height,
         "sample_fps": video.sample_fps,
         "emotions": list(EMOTIONS),
+        # A face whose confidence is under this is drawn as "uncertain" (its model's calibration).
+        "uncertain_below": uncertain_below(video.model_name),
         "samples": [{"t": t, "faces": faces} for t, faces in sorted(by_time.items())],
     }
 

@@ -79,7 +79,9 @@
       ctx.lineWidth = Math.max(2, font / 6);
       ctx.strokeStyle = colour;
       ctx.strokeRect(x, y, w, h);
-      const label = number + ". " + window.emotionName(emotion) + " " + Math.round(confidence * 100) + "%";
+      const unsure = data.uncertain_below !== null && confidence < data.uncertain_below;
+      const label = number + ". " + window.emotionName(emotion) + " " + Math.round(confidence * 100) + "%" +
+        (unsure ? " · " + gettext("uncertain") : "");
       const tw = ctx.measureText(label).width + 8;
       ctx.fillStyle = colour;
       ctx.fillRect(x, Math.max(0, y - font - 6), tw, font + 6);
