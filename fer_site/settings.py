@@ -270,6 +270,8 @@ FER_LIVE_MAX_FRAME_BYTES = env.int("FER_LIVE_MAX_FRAME_BYTES", default=1_000_000
 # frame_too_large and keeps the socket; above it the socket is closed with code 1009 (message too big).
 FER_LIVE_MAX_MESSAGE_BYTES = env.int("FER_LIVE_MAX_MESSAGE_BYTES", default=8 * FER_LIVE_MAX_FRAME_BYTES)
 FER_LIVE_MAX_FPS = env.int("FER_LIVE_MAX_FPS", default=30)
+# Live sockets one user may hold at once, across every web process (analysis.live.slots).
+FER_LIVE_MAX_SOCKETS_PER_USER = env.int("FER_LIVE_MAX_SOCKETS_PER_USER", default=4)
 FER_LIVE_MAX_FRAME_PIXELS = env.int("FER_LIVE_MAX_FRAME_PIXELS", default=4_000_000)
 FER_LIVE_REMOTE_TIMEOUT_S = env.float("FER_LIVE_REMOTE_TIMEOUT_S", default=5.0)
 # Realtime workers classify faces from many streams together: up to this many faces, waiting at most this long

@@ -303,3 +303,24 @@ def test_summary_saved_when_the_server_shuts_down(user):
 
     run(scenario)
     assert LiveSession.objects.filter(owner=user).count() == 1
+
+
+def test_one_user_holds_at_most_the_allowed_live_sockets(user, make_user, settings):
+    settings.FER_LIVE_MAX_SOCKETS_PER_USER = 2
+    bob = make_user(username="bob")
+
+    async def scenario():
+        first, second = await connected(user), await connected(user)
+        third = WebsocketCommunicator(LiveConsumer.as_asgi(), "/ws/live/")
+        third.scope["user"] = user
+        await third.connect()
+        error = await third.receive_json_from(TIMEOUT)
+        assert error["type"] == "error" and error["code"] == "too_many_streams" and "2" in error["message"]
+        assert (await third.receive_output(TIMEOUT)) == {"type": "websocket.close", "code": 4429}
+        other = await connected(bob)  # another account is not affected
+        await first.disconnect()  # a closed socket frees its place
+        fourth = await connected(user)
+        for communicator in (second, other, fourth):
+            await communicator.disconnect()
+
+    run(scenario)

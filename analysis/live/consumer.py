@@ -31,6 +31,7 @@ from accounts.language import language_from_scope
 from analysis.core.choices import UnknownChoice, check_model
 from analysis.core.dispatch import LivePredictor
 from analysis.core.services import live_session_save
+from analysis.live import slots
 from analysis.live.summary import LiveStats
 from fer_site.errors import ServiceError
 from ml.serving.pipeline import ImageResult
@@ -38,6 +39,7 @@ from ml.serving.tracking import FaceTracker
 
 logger = logging.getLogger(__name__)
 NOT_SIGNED_IN = 4401
+TOO_MANY_SOCKETS = 4429
 NOT_JSON = _("Text messages must be JSON, such as {\"type\": \"stop\"}; send frames as binary messages.")
 FRAME_FAULT = _("This frame could not be analysed (a fault on the server, logged); the next one will be.")
 
@@ -51,6 +53,8 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         finally:  # every kind of close, including a crash or a cancelled consumer at shutdown
             if hasattr(self, "stats"):
                 await self.save_session()
+            if getattr(self, "slot_seen", None) is not None:
+                await slots.release(self.scope["user"].pk, self.channel_name)
 
     async def connect(self) -> None:
         user = self.scope.get("user")
@@ -58,6 +62,13 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=NOT_SIGNED_IN)
             return
         await self.accept()
+        if not await slots.claim(user.pk, self.channel_name):
+            await self.send_error("too_many_streams", _("You already have %(n)s live streams open; stop one (or close "
+                                                        "its tab) to start another.")
+                                  % {"n": settings.FER_LIVE_MAX_SOCKETS_PER_USER})
+            await self.close(code=TOO_MANY_SOCKETS)
+            return
+        self.slot_seen = time.monotonic()
         query = parse_qs(self.scope.get("query_string", b"").decode())
         try:
             self.model = await database_sync_to_async(check_model)((query.get("model") or [None])[0])
@@ -103,6 +114,9 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
 
     async def receive_frame(self, frame: bytes) -> None:
         self.stats.frames_received += 1
+        if time.monotonic() - self.slot_seen > slots.REFRESH_SECONDS:  # still streaming: keep this socket counted
+            self.slot_seen = time.monotonic()
+            await slots.refresh(self.scope["user"].pk, self.channel_name)
         index, now = self.stats.frames_received, time.monotonic()
         limit = settings.FER_LIVE_MAX_FRAME_BYTES
         if len(frame) > limit:
