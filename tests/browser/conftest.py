@@ -6,6 +6,22 @@ import os
 import shutil
 
 import pytest
+from django.core.servers.basehttp import WSGIServer
+from django.test.testcases import LiveServerThread
+
+# pytest-django's live server answers each request in its own thread, each with its own connection to
+# SQLite's shared-cache in-memory test database, where overlapping writes fail at once instead of waiting
+# (table locks: "cannot open savepoint - SQL statements in progress" when a page's parallel uploads and its
+# status polls overlap). Serving one request at a time removes that; the embedded profile itself uses a
+# file in WAL mode, where writers wait for each other.
+
+
+class OneRequestAtATime(WSGIServer):
+    def __init__(self, *args, connections_override=None, **kwargs):
+        super().__init__(*args, **kwargs)  # requests run in the live-server thread, which has the overrides
+
+
+LiveServerThread.server_class = OneRequestAtATime
 
 CHROMIUM = os.environ.get("FER_CHROMIUM", "/usr/bin/chromium")
 QUIET_FLAGS = [
