@@ -109,9 +109,9 @@ class ImageResult:
         return cls(faces, data["width"], data["height"], data["model"], data["detector"], dict(data["timings_ms"]))
 
 
-# Photos average each face with its mirror image: on PublicTest `fast` gains 0.3 points of accuracy, 0.7 of
-# FER+ agreement and a lower calibration error (0.022 against 0.026) for about 3 ms more per face
-# (`python -m ml.evaluate --model fast ... [--flip]`). Live and video frames stay single-pass (their budget).
+# Photos average each face with its mirror image: on PublicTest `fast` gains 0.2 points of accuracy, 0.9 of
+# FER+ agreement and a lower calibration error (0.028 against 0.030) for one more pass, about 0.35 ms a face
+# (`python -m ml.evaluate --model fast ... [--flip]`; docs/ml.md). Live and video frames stay single-pass.
 PHOTO_FLIP = True
 
 
