@@ -82,3 +82,16 @@ def test_listing_marks_a_model_far_below_the_best_as_poor(model_copy: Path):
 def test_the_default_model_is_never_poor():
     assert registry.describe(registry.DEFAULT_MODEL)["quality"] != "poor"
     assert all(not m["default"] for m in registry.list_models() if m["quality"] == "poor")
+
+
+def test_every_shipped_ensemble_is_still_offered(monkeypatch):
+    """A member's card changed after its ensemble was fitted withdraws the ensemble (its fingerprint no longer
+    matches): shipping must re-run ml.calibrate for it, or users lose it silently."""
+    from ml.serving import ensembles
+
+    monkeypatch.delenv("FER_MODELS_DIR", raising=False)
+    records = ensembles.read_records([registry.SHIPPED_DIR])
+    assert records
+    for name in records:
+        offered, why = registry.ensemble_status(name)
+        assert offered, f"{name}: {why}"
