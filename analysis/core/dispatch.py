@@ -23,6 +23,7 @@ import asyncio
 import base64
 import logging
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 from django.conf import settings
@@ -44,7 +45,7 @@ BUSY_MESSAGE = _("The analysis service is busy or unreachable; nothing was store
 DATABASE_BUSY_MESSAGE = _("The service is overloaded or its database is unreachable for a moment; nothing was "
                           "stored. Retry after `Retry-After` seconds.")
 LIVE_TIMEOUT_MESSAGE = _("The analysis service did not answer in time; frames are being skipped.")
-_pool: ThreadPoolExecutor | None = None
+_pools: dict[str, ThreadPoolExecutor] = {}
 
 
 class ServiceBusy(ServiceError):
@@ -106,6 +107,29 @@ def models_ready() -> bool:
     return warmup.is_ready()
 
 
+# --- In-process work (thread mode) -----------------------------------------------------------------
+
+
+def _in_process(pool: str, what: str, work: Callable[[], object]) -> None:
+    """Run `work` on an in-process pool: `analysis` (photos and comparisons, FER_INPROCESS_WORKERS threads)
+    or `video` (one thread: a video takes the cores for minutes). Each run has its own database
+    connections, and a crash is logged rather than lost in the pool."""
+    if pool not in _pools:
+        size = settings.FER_INPROCESS_WORKERS if pool == "analysis" else 1
+        _pools[pool] = ThreadPoolExecutor(max_workers=size, thread_name_prefix=pool)
+    _pools[pool].submit(_run_logged, what, work)
+
+
+def _run_logged(what: str, work: Callable[[], object]) -> None:
+    close_old_connections()
+    try:
+        work()
+    except Exception:
+        logger.exception("in-process %s crashed", what)
+    finally:
+        close_old_connections()
+
+
 # --- Photos ---------------------------------------------------------------------------------------
 
 
@@ -136,28 +160,15 @@ def _queue_or_discard(analysis: Analysis) -> None:
 
 
 def _queue(analysis_id: str) -> None:
-    global _pool
     mode = settings.FER_TASK_MODE
     if mode == "eager":
         services.analysis_process(analysis_id=analysis_id)
     elif mode == "thread":
-        if _pool is None:
-            _pool = ThreadPoolExecutor(max_workers=settings.FER_INPROCESS_WORKERS, thread_name_prefix="analysis")
-        _pool.submit(_run_in_thread, analysis_id)
+        _in_process("analysis", f"analysis {analysis_id}", lambda: services.analysis_process(analysis_id=analysis_id))
     else:
         from analysis.core.tasks import analyse_photo
 
         analyse_photo.apply_async(args=[analysis_id])
-
-
-def _run_in_thread(analysis_id: str) -> None:
-    close_old_connections()
-    try:
-        services.analysis_process(analysis_id=analysis_id)
-    except Exception:
-        logger.exception("in-process analysis %s crashed", analysis_id)
-    finally:
-        close_old_connections()
 
 
 def _wait(analysis_id, timeout: float) -> None:
@@ -197,14 +208,12 @@ def submit_compare(analysis: Analysis) -> None:
 
 
 def _start_compare(analysis: Analysis) -> None:
-    global _pool
     mode = settings.FER_TASK_MODE
     if mode == "eager":
         compare.compare_process(analysis_id=analysis.id)
     elif mode == "thread":
-        if _pool is None:
-            _pool = ThreadPoolExecutor(max_workers=settings.FER_INPROCESS_WORKERS, thread_name_prefix="analysis")
-        _pool.submit(_run_compare_in_thread, analysis.id)
+        _in_process("analysis", f"comparison of analysis {analysis.id}",
+                    lambda: compare.compare_process(analysis_id=analysis.id))
     else:
         from analysis.core.tasks import compare_faces
 
@@ -214,16 +223,6 @@ def _start_compare(analysis: Analysis) -> None:
             logger.warning("could not queue the comparison of analysis %s: %s", analysis.id, exc)
             compare.compare_withdraw(analysis_id=analysis.id)
             raise ServiceBusy() from exc
-
-
-def _run_compare_in_thread(analysis_id) -> None:
-    close_old_connections()
-    try:
-        compare.compare_process(analysis_id=analysis_id)
-    except Exception:
-        logger.exception("in-process comparison of analysis %s crashed", analysis_id)
-    finally:
-        close_old_connections()
 
 
 def heatmap(analysis: Analysis, index: int, model: str, *, wait_s: float | None = None) -> bytes:
@@ -254,7 +253,6 @@ def heatmap(analysis: Analysis, index: int, model: str, *, wait_s: float | None 
 
 # --- Videos ---------------------------------------------------------------------------------------
 
-_video_pool: ThreadPoolExecutor | None = None
 _VIDEO_WORK = {"analyse_video": video_services.video_process, "annotate_video": video_services.video_annotate_process}
 
 
@@ -271,14 +269,11 @@ def submit_annotation(video: Video) -> None:
 
 
 def _start_video_work(name: str, video_id, *, on_busy) -> None:
-    global _video_pool
     mode = settings.FER_TASK_MODE
     if mode == "eager":
         _VIDEO_WORK[name](video_id=video_id)
     elif mode == "thread":
-        if _video_pool is None:
-            _video_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="video")
-        _video_pool.submit(_run_video_in_thread, name, video_id)
+        _in_process("video", f"{name} of video {video_id}", lambda: _VIDEO_WORK[name](video_id=video_id))
     else:
         from analysis.core import tasks
 
@@ -288,16 +283,6 @@ def _start_video_work(name: str, video_id, *, on_busy) -> None:
             logger.warning("could not queue %s of video %s: %s", name, video_id, exc)
             on_busy()
             raise ServiceBusy() from exc
-
-
-def _run_video_in_thread(name: str, video_id) -> None:
-    close_old_connections()
-    try:
-        _VIDEO_WORK[name](video_id=video_id)
-    except Exception:
-        logger.exception("in-process %s of video %s crashed", name, video_id)
-    finally:
-        close_old_connections()
 
 
 # --- Live frames ----------------------------------------------------------------------------------
