@@ -59,3 +59,20 @@ def test_export_validation_holds_out_training_rows_only(trained_model_dir: Path,
     _, val = split_validation(load_csv(csv, "Training"), recipe["val_fraction"], seed=recipe["seed"])
     expected = float((KerasClassifier(trained_model_dir).predict_proba(val.x).argmax(axis=1) == val.y).mean())
     assert validate(trained_model_dir, out, str(csv), "float16")["float32"] == round(expected, 4)
+
+
+def test_sweep_gives_the_validation_figures_of_each_share(trained_model_dir: Path, tmp_path: Path, faces):
+    from ml.soup import SWEEP, sweep
+    from ml.training.datasets import load_csv, split_validation
+
+    x, y = faces
+    csv = write_csv(tmp_path / "fer.csv", x, y, ["Training"] * len(y))
+    other = _other_run(trained_model_dir, tmp_path / "other")
+    rows = sweep(trained_model_dir, other, str(csv), None)
+    assert [r["alpha"] for r in rows] == list(SWEEP)
+    recipe = ModelCard.load(other).training["recipe"]
+    _, val = split_validation(load_csv(csv, "Training"), recipe["val_fraction"], seed=recipe["seed"])
+    for alpha, directory in ((0.0, trained_model_dir), (1.0, other)):
+        predicted = KerasClassifier(directory).predict_proba(val.x, flip=True).argmax(axis=1)
+        row = next(r for r in rows if r["alpha"] == alpha)
+        assert row["accuracy"] == round(float((predicted == val.y).mean()), 4) and row["faces"] == len(val)
