@@ -30,15 +30,22 @@ def analysis_filtered(*, owner: User, emotion: str | None = None, model: str | N
     analyses = analysis_list(owner=owner)
     if emotion:
         analyses = analyses.filter(Exists(Face.objects.filter(analysis=OuterRef("pk"), emotion=emotion)))
+    return with_common_filters(analyses, model=model, status=status, created_from=created_from,
+                               created_before=created_before)
+
+
+def with_common_filters(rows: QuerySet, *, model: str | None, status: str | None,
+                        created_from: dt.datetime | None, created_before: dt.datetime | None) -> QuerySet:
+    """The filters analyses and videos share: model, status, and [created_from, created_before)."""
     if model:
-        analyses = analyses.filter(model_name=model)
+        rows = rows.filter(model_name=model)
     if status:
-        analyses = analyses.filter(status=status)
+        rows = rows.filter(status=status)
     if created_from:
-        analyses = analyses.filter(created_at__gte=created_from)
+        rows = rows.filter(created_at__gte=created_from)
     if created_before:
-        analyses = analyses.filter(created_at__lt=created_before)
-    return analyses
+        rows = rows.filter(created_at__lt=created_before)
+    return rows
 
 
 def local_day_start(day: dt.date) -> dt.datetime:

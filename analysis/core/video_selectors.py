@@ -11,7 +11,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from analysis.core.selectors import parse_uuids
+from analysis.core.selectors import parse_uuids, with_common_filters
 from analysis.models import Video, VideoTrack
 
 
@@ -26,15 +26,8 @@ def video_filtered(*, owner: User, emotion: str | None = None, model: str | None
     videos = video_list(owner=owner)
     if emotion:
         videos = videos.filter(Exists(VideoTrack.objects.filter(video=OuterRef("pk"), emotion=emotion)))
-    if model:
-        videos = videos.filter(model_name=model)
-    if status:
-        videos = videos.filter(status=status)
-    if created_from:
-        videos = videos.filter(created_at__gte=created_from)
-    if created_before:
-        videos = videos.filter(created_at__lt=created_before)
-    return videos
+    return with_common_filters(videos, model=model, status=status, created_from=created_from,
+                               created_before=created_before)
 
 
 def video_get(*, owner: User, video_id: uuid.UUID | str) -> Video:
