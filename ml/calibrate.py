@@ -1,9 +1,9 @@
 """`python -m ml.calibrate --model NAME --data TRAINING_DATA [--ferplus VOTES_CSV] [--json]`.
 
 Fits calibrated confidence on the model's validation hold-out: the faces its training run held out,
-rebuilt with `split_validation` from the card's recipe (`val_fraction`, `seed`) on the same training data
-(FER2013 Training rows: `fer2013_training_arrays.npz.xz`, or the CSV with usage Training). PublicTest is
-never used here. The rules are in `ml.training.calibration`.
+rebuilt by `ml.training.holdouts` from the card's recipe (`val_fraction`, `seed`, `holdout_data`) on the
+same training data (FER2013 Training rows: `fer2013_training_arrays.npz.xz`, or the CSV with usage
+Training). PublicTest is never used here. The rules are in `ml.training.calibration`.
 
 - A single model: its temperature and "uncertain" threshold go into its card (`calibration`).
 - An ensemble (`ensemble` or `a+b`): member weights, then the ensemble's own temperature and threshold, go
@@ -23,7 +23,6 @@ Run `python -m ml.evaluate ... --write-card` afterwards: the PublicTest figures 
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import sys
 from pathlib import Path
@@ -32,7 +31,8 @@ from typing import Any
 import numpy as np
 
 from ml.model_card import ModelCard, ModelFileError
-from ml.training.datasets import Dataset, DatasetError, load, split_validation
+from ml.training import holdouts
+from ml.training.datasets import Dataset, DatasetError, load
 from ml.training.labels import LabelFileError, check_votes_line_up, load_ferplus_votes, majority_labels
 
 # A model's accuracy on the rebuilt hold-out may differ from its card's: shipped weights are rounded (float16,
@@ -71,9 +71,10 @@ def main(argv: list[str] | None = None) -> int:
         # An ensemble's members may come from differently ordered files: the votes go with the one they fit.
         loader = _Loader(args.usage, args.ferplus, required=members is None)
         if members is None:
-            result = calibrate_model(args.model, holdout(loader(args.data), cards[args.model])[1], cards[args.model])
+            card = cards[args.model]
+            result = calibrate_model(args.model, holdout(loader(args.data), card, args.data)[1], card)
         else:
-            splits = [holdout(loader(files[m]), cards[m]) for m in members]
+            splits = [holdout(loader(files[m]), cards[m], files[m]) for m in members]
             result = calibrate_ensemble(args.model, members, common_holdout(splits), cards)
     except (DatasetError, LabelFileError, CalibrationError, registry.UnknownModelError, ModelFileError) as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -151,12 +152,12 @@ class _Loader:
         return self.loaded[path]
 
 
-def holdout(data: Dataset, card: ModelCard) -> tuple[Dataset, Dataset]:
+def holdout(data: Dataset, card: ModelCard, data_path: str) -> tuple[Dataset, Dataset]:
     """(training part, validation part) of `data` as the model's training run split it (card recipe)."""
     recipe = card.training.get("recipe", {})
     if "val_fraction" not in recipe or "seed" not in recipe:
         raise CalibrationError(f"the card of {card.name} has no training.recipe val_fraction and seed")
-    train, val = split_validation(data, float(recipe["val_fraction"]), int(recipe["seed"]))
+    train, val = holdouts.split(data, recipe, data_path)
     expected = card.training.get("validation_faces")
     if expected is not None and len(val) != expected:
         raise CalibrationError(f"the hold-out has {len(val)} faces, the card of {card.name} says {expected}: "
@@ -164,17 +165,14 @@ def holdout(data: Dataset, card: ModelCard) -> tuple[Dataset, Dataset]:
     return train, val
 
 
-def _face_keys(faces: np.ndarray) -> list[bytes]:
-    return [hashlib.blake2b(face.tobytes(), digest_size=16).digest() for face in faces]
-
-
 def common_holdout(splits: list[tuple[Dataset, Dataset]]) -> Dataset:
     """The faces every member held out and none trained on, matched by their pixels (members may have been
     trained on differently ordered copies of the same faces, so their hold-outs differ)."""
-    trained = set().union(*(_face_keys(train.x) for train, _ in splits))
-    held = [set(_face_keys(val.x)) for _, val in splits]
+    trained = set().union(*(holdouts.face_keys(train.x) for train, _ in splits))
+    held = [set(holdouts.face_keys(val.x)) for _, val in splits]
     source = next((val for _, val in splits if val.votes is not None), splits[0][1])
-    keep = [i for i, key in enumerate(_face_keys(source.x)) if key not in trained and all(key in h for h in held)]
+    keep = [i for i, key in enumerate(holdouts.face_keys(source.x))
+            if key not in trained and all(key in h for h in held)]
     if not keep:
         raise CalibrationError("the members held out no faces in common: no honest data to fit the ensemble on")
     return source.subset(np.asarray(keep))

@@ -56,14 +56,12 @@ def _drop_onnx(directory: Path) -> None:
 def validate(model_dir: Path, out_dir: Path, data_path: str, fmt: str) -> dict[str, float]:
     """Accuracy of the float32 and compact weights on the card's validation hold-out."""
     from ml.serving.classifiers import KerasClassifier
-    from ml.training.datasets import load, split_validation
+    from ml.training import holdouts
 
     card = ModelCard.load(out_dir)
-    recipe = card.training.get("recipe", {})
     # The rows the run trained on: the CSV's Training rows (the .npz holds only those); a CSV read whole would
     # mix PublicTest into the split and draw another hold-out, with faces the model trained on.
-    usage = None if ".npz" in Path(data_path).suffixes else "Training"
-    _, val = split_validation(load(data_path, usage), recipe.get("val_fraction", 0.1), seed=recipe.get("seed", 0))
+    _, val = holdouts.split(holdouts.training_rows(data_path), card.training.get("recipe", {}), data_path)
     result = {}
     for label, directory in (("float32", model_dir), (fmt, out_dir)):
         predicted = KerasClassifier(directory).predict_proba(val.x).argmax(axis=1)

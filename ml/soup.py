@@ -38,16 +38,15 @@ def _mix(base_weights: list, tuned_weights: list, alpha: float) -> list:
 def sweep(base: Path, tuned: Path, data: str, votes: str | None) -> list[dict]:
     """Validation figures of the average for each A in SWEEP (hold-out: TUNED's recipe, CSV Training rows)."""
     from ml.serving.classifiers import KerasClassifier
-    from ml.training.datasets import load, split_validation
+    from ml.training import holdouts
     from ml.training.labels import NO_MAJORITY, check_votes_line_up, load_ferplus_votes, majority_labels
 
     _, card, base_weights, tuned_weights = _weights(base, tuned)
-    rows = load(data, None if ".npz" in Path(data).suffixes else "Training")
+    rows = holdouts.training_rows(data)
     if votes:
         rows = rows.with_votes(load_ferplus_votes(votes, "Training"))
         check_votes_line_up(rows.y, rows.votes, votes)
-    recipe = card.training.get("recipe", {})
-    _, val = split_validation(rows, recipe.get("val_fraction", 0.1), seed=recipe.get("seed", 0))
+    _, val = holdouts.split(rows, card.training.get("recipe", {}), data)
     classifier = KerasClassifier(tuned)
     results = []
     for alpha in SWEEP:

@@ -9,6 +9,7 @@ from pathlib import Path
 from ml.training.architectures import ARCHITECTURES
 from ml.training.augmentation import ROBUST, AugmentConfig
 from ml.training.datasets import DatasetError, load
+from ml.training.holdouts import holdout_file_of
 from ml.training.labels import LabelFileError, check_votes_line_up, load_ferplus_votes
 from ml.training.loop import TrainConfig, train
 
@@ -33,6 +34,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--imagenet", action="store_true", help="start from ImageNet weights (needs internet)")
     p.add_argument("--mixed-precision", action="store_true", help="bfloat16 compute (GPU)")
     p.add_argument("--init-weights", help="model directory whose weights to start from (continue a run)")
+    p.add_argument("--holdout-data", metavar="PATH",
+                   help="hold out the faces that this file's split holds out (matched by pixels): the file the "
+                        "--init-weights model was trained on, when --data is another copy of the same faces")
     p.add_argument("--workers", type=int, default=1, help="threads preparing batches")
     p.add_argument("--no-checkpoints", action="store_true",
                    help="no per-epoch resumable checkpoint; best weights written once at the end (GPU runs)")
@@ -73,6 +77,10 @@ def main(argv: list[str] | None = None) -> int:
     except (DatasetError, LabelFileError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    problem = _holdout_problem(args)
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
+        return 2
     if args.limit:  # a random subset: some files are sorted by class
         import numpy as np
 
@@ -85,6 +93,7 @@ def main(argv: list[str] | None = None) -> int:
             val_fraction=args.val_fraction, budget_minutes=args.budget_minutes, seed=args.seed,
             input_size=args.input_size, channels=args.channels, imagenet=args.imagenet,
             mixed_precision=args.mixed_precision, init_weights=args.init_weights, workers=args.workers,
+            holdout_data=args.holdout_data,
             checkpoints=not args.no_checkpoints, progress_bar=not args.no_progress_bar,
             augment_on_device=args.augment_on_device,
             ferplus_weight=args.ferplus_weight if args.ferplus else 0.0, teacher=args.teacher,
@@ -98,6 +107,24 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Wrote {args.out}: best validation accuracy {card.metrics['validation']['accuracy']:.4f} "
           f"at epoch {card.training['best_epoch']}.")
     return 0
+
+
+def _holdout_problem(args: argparse.Namespace) -> str | None:
+    """Why this run would validate on faces its starting weights trained on, if it would."""
+    if not args.init_weights:
+        return None
+    from ml.model_card import ModelCard, ModelFileError
+
+    try:
+        card = ModelCard.load(Path(args.init_weights))
+    except ModelFileError:
+        return None  # a bare checkpoint: nothing recorded to check against
+    parent = holdout_file_of(card.training, card.calibration or {})
+    ours = Path(args.holdout_data or args.data).name
+    if parent and parent != ours:
+        return (f"{args.init_weights} held out the faces of {parent}'s split, and this run would hold out "
+                f"{ours}'s: pass --holdout-data PATH/{parent} so it validates on faces those weights never saw")
+    return None
 
 
 if __name__ == "__main__":

@@ -24,6 +24,7 @@ from ml.model_card import WEIGHTS_FILE, ModelCard
 from ml.training.architectures import InputSpec, build, default_input_spec
 from ml.training.augmentation import AugmentConfig, augment_batch
 from ml.training.datasets import Dataset, split_validation
+from ml.training.holdouts import split_like, training_rows
 from ml.training.labels import NO_MAJORITY, majority_labels, mix_targets
 
 CHECKPOINT_DIR = "checkpoint"
@@ -52,6 +53,9 @@ class TrainConfig:
     imagenet: bool = False
     mixed_precision: bool = False
     init_weights: str | None = None  # a model directory to start from (continuing an earlier run)
+    # The file whose split holds the faces out (ml.training.holdouts): the one the init_weights model was
+    # trained on, when it is another copy of the faces than the data, so its hold-out stays unseen.
+    holdout_data: str | None = None
     # Soft targets (ml.training.labels): the share of the FER+ vote distribution in the label, and a
     # teacher (a registry model name, e.g. "vgg16+fast") whose flip-averaged probabilities are mixed in.
     ferplus_weight: float = 0.0
@@ -289,7 +293,10 @@ def train(cfg: TrainConfig, data: Dataset, out: str | Path, *, data_source: str 
     if cfg.mixed_precision:
         keras.mixed_precision.set_global_policy("mixed_bfloat16")
     spec = cfg.input_spec()
-    train_set, val_set = split_validation(data, cfg.val_fraction, seed=cfg.seed)
+    if cfg.holdout_data:
+        train_set, val_set = split_like(data, training_rows(cfg.holdout_data), cfg.val_fraction, cfg.seed)
+    else:
+        train_set, val_set = split_validation(data, cfg.val_fraction, seed=cfg.seed)
     teacher = None
     if cfg.teacher and cfg.teacher_weight > 0:
         teacher = teacher_probabilities(cfg.teacher, train_set.x, out / TEACHER_FILE)
