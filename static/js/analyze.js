@@ -17,7 +17,10 @@
     types: form.dataset.types.split(","), typeNames: form.dataset.typeNames,
   };
   const picked = []; // {file, error, li, url}
-  const watching = new Map(); // analysis id -> list item
+  const { watching, poll } = window.statusPoller({
+    url: form.dataset.statusUrl, key: "analyses", every: 800, show,
+    onBody: (body) => body.models_ready && document.getElementById("models-loading")?.remove(),
+  });
 
   const decimal = new Intl.NumberFormat(document.documentElement.lang, { minimumFractionDigits: 1, maximumFractionDigits: 1 });
   const megabytes = (n) => interpolate(gettext("%s MB"), [decimal.format(n / 1024 / 1024)]);
@@ -158,23 +161,6 @@
     });
     xhr.addEventListener("error", () => refused(li, gettext("The upload did not reach the server; check your connection and try again.")));
     xhr.send(data);
-  }
-
-  let timer = null;
-  function poll() {
-    if (timer || watching.size === 0) return;
-    timer = setTimeout(async () => {
-      timer = null;
-      try {
-        const response = await fetch(form.dataset.statusUrl + "?ids=" + [...watching.keys()].join(","), { headers: { Accept: "application/json" } });
-        if (response.ok) {
-          const body = await response.json();
-          body.analyses.forEach((a) => watching.has(a.id) && show(watching.get(a.id), a));
-          if (body.models_ready) document.getElementById("models-loading")?.remove();
-        }
-      } catch (err) { /* network blip: try again */ }
-      poll();
-    }, 800);
   }
 
   form.addEventListener("submit", (e) => {

@@ -31,3 +31,27 @@ window.emotionName = (() => {
     if (!window.confirm(question)) event.preventDefault();
   });
 })();
+
+// Status polling for the photo and video upload pages: every id being watched is asked about in one
+// request per period, each answer goes to `show(item, record)` (which drops finished ids from
+// `watching`), and polling rests while nothing is watched. `onBody` sees the whole answer.
+window.statusPoller = ({ url, key, every, show, onBody }) => {
+  const watching = new Map(); // id -> list item
+  let timer = null;
+  function poll() {
+    if (timer || watching.size === 0) return;
+    timer = setTimeout(async () => {
+      timer = null;
+      try {
+        const response = await fetch(url + "?ids=" + [...watching.keys()].join(","), { headers: { Accept: "application/json" } });
+        if (response.ok) {
+          const body = await response.json();
+          body[key].forEach((record) => watching.has(record.id) && show(watching.get(record.id), record));
+          if (onBody) onBody(body);
+        }
+      } catch (err) { /* network blip: try again */ }
+      poll();
+    }, every);
+  }
+  return { watching, poll };
+};

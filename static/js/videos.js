@@ -9,8 +9,8 @@
   const list = document.getElementById("video-upload-list");
   const statusUrl = form.dataset.statusUrl;
   const csrf = form.querySelector("input[name=csrfmiddlewaretoken]").value;
-  const watching = new Map(); // video id -> list item
   const finished = (s) => s === "done" || s === "failed" || s === "cancelled";
+  const { watching, poll } = window.statusPoller({ url: statusUrl, key: "videos", every: 1000, show });
 
   function item(name) {
     const li = document.createElement("li");
@@ -85,19 +85,6 @@
     });
     xhr.addEventListener("error", () => refuse(li, gettext("The upload did not reach the server.")));
     xhr.send(data);
-  }
-
-  let timer = null;
-  function poll() {
-    if (timer || watching.size === 0) return;
-    timer = setTimeout(async () => {
-      timer = null;
-      try {
-        const response = await fetch(statusUrl + "?ids=" + [...watching.keys()].join(","), { headers: { Accept: "application/json" } });
-        if (response.ok) (await response.json()).videos.forEach((v) => watching.has(v.id) && show(watching.get(v.id), v));
-      } catch (err) { /* network blip: try again */ }
-      poll();
-    }, 1000);
   }
 
   function send(files) {
