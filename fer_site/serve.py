@@ -8,6 +8,9 @@ HTTP and WebSocket layers brought in line with the application's:
   The transport's limit is `FER_LIVE_MAX_MESSAGE_BYTES` (8x the frame limit by default), so the
   consumer answers `frame_too_large` and keeps the socket for anything a page could plausibly send;
   a larger message closes the socket with a close frame, code 1009 (message too big).
+- **Request bodies over the cap** (`fer_site.body_limit`). Twisted receives every body whole before daphne
+  hands it on, into memory or a temporary file: a body of many gigabytes would fill the disk before the
+  application could refuse it. Bytes past the cap are counted and dropped, and daphne answers 413 itself.
 - **Multipart bodies.** Twisted parses every multipart POST body with the e-mail parser, on the
   event loop's thread, before daphne hands the raw body to Django, which parses it again: a 10 MB
   upload held up every other request and live socket of the process for seconds, and a malformed
@@ -34,12 +37,28 @@ def _message_limit() -> int:
 def _align_daphne() -> None:
     from daphne import http_protocol, server
 
+    from fer_site.body_limit import refusal, request_limit
+
     class RawBodyRequest(http_protocol.WebRequest):
-        """Leaves the body to the application: no multipart pre-parse by Twisted."""
+        """Leaves the body to the application: no multipart pre-parse by Twisted; nothing kept past the cap."""
 
         def __init__(self, *args, **kwargs):
             super().__init__(*args, **kwargs)
             self._parsePOSTFormSubmission = False
+            self.body_limit, self.body_seen = request_limit(), 0
+
+        def handleContentChunk(self, data: bytes) -> None:
+            self.body_seen += len(data)
+            if self.body_seen <= self.body_limit:
+                super().handleContentChunk(data)
+
+        def process(self):
+            if self.body_seen <= self.body_limit:
+                return super().process()
+            headers, body = refusal(self.body_limit)
+            self.handle_reply({"type": "http.response.start", "status": 413, "headers": headers})
+            self.handle_reply({"type": "http.response.body", "body": body})
+            return None
 
     class ClosingWebSocketFactory(server.WebSocketFactory):
         """Fails a connection (message too big, protocol error) with a close frame instead of a dropped socket."""

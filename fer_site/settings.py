@@ -291,6 +291,8 @@ FER_VIDEO_HEARTBEAT_TIMEOUT_S = env.int("FER_VIDEO_HEARTBEAT_TIMEOUT_S", default
 FER_VIDEO_QUEUE_TIMEOUT_S = env.int("FER_VIDEO_QUEUE_TIMEOUT_S", default=6 * 3600)
 # Uploaded files above this are streamed to a temporary file instead of held in memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+# The whole request body (fer_site/body_limit.py); 0: one video or one batch of photos, plus 1 MiB of form.
+FER_MAX_REQUEST_BYTES = env.int("FER_MAX_REQUEST_BYTES", default=0)
 
 # --- Internationalisation -------------------------------------------------------------------------
 

@@ -1,6 +1,7 @@
 """The web process as `./run` and the Procfile start it (`python -m fer_site.serve`: daphne with its
 limits aligned with the application's), over real sockets: malformed multipart bodies reach Django
-and get the API's JSON error, and the live socket answers oversized and non-JSON messages."""
+and get the API's JSON error, bodies over the cap get 413 without being kept, and the live socket answers
+oversized and non-JSON messages."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from tests.subprocess_env import REPO_ROOT
 
 pytestmark = pytest.mark.slow
 PASSWORD = "serve-Secret-2024-x"
+BODY_CAP = 300_000  # FER_MAX_REQUEST_BYTES of this module's server
 MALFORMED = {
     "no boundary": ("multipart/form-data", b'--X\r\nContent-Disposition: form-data; name="a"\r\n\r\n1\r\n--X--\r\n'),
     "headers never end": ("multipart/form-data; boundary=X",
@@ -38,7 +40,7 @@ def server_dir(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def server(server_dir) -> Iterator[str]:
-    with embedded_server(server_dir) as url:
+    with embedded_server(server_dir, {"FER_MAX_REQUEST_BYTES": str(BODY_CAP)}) as url:
         yield url
 
 
@@ -74,6 +76,26 @@ def test_malformed_multipart_gets_the_apis_json_error(server, account, case):
     assert error["code"] == "parse_error" and "multipart/form-data" in error["message"]
     assert "header size" not in error["message"]  # the parser's words go to details, not the message
     assert error["details"]["reason"]
+
+
+@pytest.mark.parametrize("declared", [True, False], ids=["content-length", "chunked"])
+def test_a_body_over_the_cap_gets_413_and_leaves_nothing(server, server_dir, account, declared):
+    body = b"--X\r\nContent-Disposition: form-data; name=\"image\"; filename=\"a.jpg\"\r\n\r\n" + bytes(4 * BODY_CAP)
+    conn = http.client.HTTPConnection(urlsplit(server).netloc, timeout=60)
+    headers = {"Authorization": f"Token {account['token']}", "Content-Type": "multipart/form-data; boundary=X"}
+    if declared:
+        conn.request("POST", "/api/v1/analyses/", body=body, headers=headers)
+    else:
+        chunks = (body[i : i + 65536] for i in range(0, len(body), 65536))
+        conn.request("POST", "/api/v1/analyses/", body=chunks, headers=headers, encode_chunked=True)
+    response = conn.getresponse()
+    error = json.loads(response.read())["error"]
+
+    assert response.status == 413 and error["code"] == "request_too_large", error
+    assert error["details"]["limit_bytes"] == BODY_CAP
+    with sqlite3.connect(server_dir / "db.sqlite3") as db:
+        assert db.execute("SELECT count(*) FROM analysis_analysis").fetchone()[0] == 0
+    assert requests.get(f"{server}/healthz/", timeout=60).status_code == 200
 
 
 def _camera_frame() -> bytes:

@@ -21,12 +21,13 @@ def free_port() -> int:
 
 
 @contextmanager
-def embedded_server(data_dir: Path):
-    """Migrate a fresh embedded-profile database in `data_dir` and serve it with daphne."""
+def embedded_server(data_dir: Path, extra_env: dict[str, str] | None = None):
+    """Migrate a fresh embedded-profile database in `data_dir` and serve it with daphne (`extra_env`: settings)."""
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL"}}
     env.update(FER_DATA_DIR=str(data_dir), DEBUG="1", FER_TASK_MODE="thread", PYTHONUNBUFFERED="1",
                DJANGO_SETTINGS_MODULE="fer_site.settings", TF_CPP_MIN_LOG_LEVEL="2")
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    env.update(extra_env or {})
     subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
     port = free_port()
     log = open(data_dir / "server.log", "wb")
