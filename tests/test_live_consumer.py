@@ -169,6 +169,8 @@ def test_summary_saved_on_stop_and_on_disconnect_for_the_right_user(user, make_u
         summary = await communicator.receive_json_from(TIMEOUT)
         assert summary["type"] == "summary" and summary["frames_analysed"] == 2 and summary["faces_seen"] == 1
         assert summary["url"].startswith("/live/sessions/")
+        closed = await communicator.receive_output(TIMEOUT)  # saved: later frames would count nowhere
+        assert closed["type"] == "websocket.close" and closed.get("code", 1000) == 1000
         await communicator.disconnect()
 
         dropped = await connected(user)  # a stream that just goes away still leaves its summary

@@ -109,6 +109,8 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
                 "type": "summary", **self.stats_payload(),
                 "url": reverse("analysis:live_session", args=[session.id]) if session else None,
             })
+            # The session is saved: frames sent after it would be analysed for nothing and counted nowhere.
+            await self.close(code=1000)
         else:
             await self.send_error("unknown_message", _("Send JPEG frames as binary messages, or {\"type\": \"stop\"}."))
 
