@@ -108,6 +108,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "fer_site.js_catalog.catalog_url",
             ],
             # The analysis pages' helpers live with the pages (analysis/web/), not in a templatetags folder.
             "libraries": {"analysis_tags": "analysis.web.templatetags"},

@@ -4,9 +4,9 @@ from django.contrib import admin
 from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.utils.translation import gettext_lazy
-from django.views.i18n import JavaScriptCatalog
 
 from accounts.language import set_language_view
+from fer_site.js_catalog import VersionedCatalog
 from fer_site.views import LandingView, healthz
 
 urlpatterns = [
@@ -17,8 +17,9 @@ urlpatterns = [
     path("healthz/", healthz, name="healthz"),
     # The footer's language switcher (a POST form; no language prefix in URLs, see docs/i18n.md).
     path("i18n/setlang/", set_language_view, name="set_language"),
-    # The scripts' texts in the current language (static/js/*.js call gettext; base.html loads it first).
-    path("i18n/js/", login_not_required(JavaScriptCatalog.as_view()), name="javascript_catalog"),
+    # The scripts' texts in one language (static/js/*.js call gettext; base.html loads it first), cacheable.
+    path("i18n/js/<str:language>/<str:version>/", login_not_required(VersionedCatalog.as_view()),
+         name="javascript_catalog"),
     path("", include("analysis.web.urls")),
 ]
 
