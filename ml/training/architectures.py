@@ -10,7 +10,7 @@ scaling, so callers never need to know a model's normalisation. Output: softmax 
   global average pooling, dropout and the softmax. Sized so that ONNX Runtime classifies over
   2,000 faces/s at batch 64 on 2 CPU cores (`python -m ml.bench`).
 - `fast_v1`: the first compact model (stages 32, 48-64, 96-128, 192-256; 72 M multiply-adds),
-  kept so its shipped weights load until they are replaced.
+  shipped until 2026-11-29; kept so model directories trained with it still load.
 - `vgg16`: the VGG16 layout (13 3x3 convolutions in blocks of 64x2, 128x2, 256x3, 512x3,
   512x3) with batch norm after every convolution, as the from-scratch FER2013 recipes that pass
   72% use (anchors.md); Keras' own VGG16 has no batch norm and stalls from scratch. At 48 px it
