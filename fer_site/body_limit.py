@@ -10,8 +10,10 @@ to send is one video, or one batch of photos, plus the form around it; anything 
 - a body sent without one (chunked) is counted as it arrives and cut off once over the cap: Django then
   sees the client leave and answers nothing, and this layer sends the 413.
 
-Under daphne (`fer_site.serve`), Twisted first receives each body whole into its own buffer; there the
-bytes past the cap are counted and dropped, not stored, and daphne answers the same 413 itself.
+Under daphne (`fer_site.serve`), Twisted receives each body whole before the application is called, so
+there the 413 comes once the client has sent everything: the bytes past the cap are counted and dropped,
+not stored, and daphne answers the same 413 itself. A reverse proxy in front (`client_max_body_size` in
+nginx) can refuse a declared length at once.
 """
 
 from __future__ import annotations
