@@ -38,17 +38,22 @@ def split_like(data: Dataset, parent: Dataset, fraction: float, seed: int) -> tu
     return data.subset(np.flatnonzero(~in_val)), data.subset(np.flatnonzero(in_val))
 
 
+def split_run(data: Dataset, fraction: float, seed: int, holdout_data: str | Path | None) -> tuple[Dataset, Dataset]:
+    """(train, validation) of `data` for a run: its own stratified split, or `holdout_data`'s faces held out."""
+    if holdout_data is None:
+        return split_validation(data, fraction, seed)
+    return split_like(data, training_rows(holdout_data), fraction, seed)
+
+
 def split(data: Dataset, recipe: dict[str, Any], data_path: str | Path) -> tuple[Dataset, Dataset]:
     """(train, validation) of `data` (read from `data_path`) as the run with this `recipe` split it."""
-    fraction, seed = float(recipe.get("val_fraction", 0.1)), int(recipe.get("seed", 0))
-    parent_name = Path(recipe["holdout_data"]).name if recipe.get("holdout_data") else None
-    if not parent_name or parent_name == Path(data_path).name:
-        return split_validation(data, fraction, seed)
-    parent_path = Path(data_path).parent / parent_name
-    if not parent_path.is_file():
-        raise DatasetError(f"the hold-out comes from {parent_name}, expected beside {data_path}: {parent_path} "
-                           f"is missing")
-    return split_like(data, training_rows(parent_path), fraction, seed)
+    parent_path = None
+    if recipe.get("holdout_data") and Path(recipe["holdout_data"]).name != Path(data_path).name:
+        parent_path = Path(data_path).parent / Path(recipe["holdout_data"]).name
+        if not parent_path.is_file():
+            raise DatasetError(f"the hold-out comes from {parent_path.name}, expected beside {data_path}: "
+                               f"{parent_path} is missing")
+    return split_run(data, float(recipe.get("val_fraction", 0.1)), int(recipe.get("seed", 0)), parent_path)
 
 
 def holdout_file_of(card_training: dict[str, Any], calibration: dict[str, Any]) -> str | None:

@@ -23,8 +23,8 @@ from ml.faces import faces_to_input
 from ml.model_card import WEIGHTS_FILE, ModelCard
 from ml.training.architectures import InputSpec, build, default_input_spec
 from ml.training.augmentation import AugmentConfig, augment_batch
-from ml.training.datasets import Dataset, split_validation
-from ml.training.holdouts import split_like, training_rows
+from ml.training.datasets import Dataset
+from ml.training.holdouts import split_run
 from ml.training.labels import NO_MAJORITY, majority_labels, mix_targets
 
 CHECKPOINT_DIR = "checkpoint"
@@ -293,10 +293,7 @@ def train(cfg: TrainConfig, data: Dataset, out: str | Path, *, data_source: str 
     if cfg.mixed_precision:
         keras.mixed_precision.set_global_policy("mixed_bfloat16")
     spec = cfg.input_spec()
-    if cfg.holdout_data:
-        train_set, val_set = split_like(data, training_rows(cfg.holdout_data), cfg.val_fraction, cfg.seed)
-    else:
-        train_set, val_set = split_validation(data, cfg.val_fraction, seed=cfg.seed)
+    train_set, val_set = split_run(data, cfg.val_fraction, cfg.seed, cfg.holdout_data)
     teacher = None
     if cfg.teacher and cfg.teacher_weight > 0:
         teacher = teacher_probabilities(cfg.teacher, train_set.x, out / TEACHER_FILE)
